@@ -1,0 +1,73 @@
+/**
+ * The only module that loads the native addon. Everything native is reached
+ * through the object exported here, typed below.
+ */
+import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GriddleError } from './errors.js'
+
+export interface NativeBinding {
+  readonly napiVersion: number
+  readonly sanitized: boolean
+  readonly ROUTER_MAX_PARAMS: number
+  readonly ROUTER_OUT_LENGTH: number
+  noop(): void
+  noopIntString(a: number, s: string): number
+  routerCreate(flags: number, maxParamLength: number, out: Int32Array): RouterLookup
+  routerInsert(router: RouterLookup, method: number, parts: string[], routeId: number): number
+}
+
+/** The router's hot call: (method code, path) -> route id or a negative status. */
+export type RouterLookup = (method: number, path: string) => number
+
+/** The addon needs Node-API 8 (Node 12.22+, 14.17+, 16+); the package needs Node 20. */
+const NAPI_VERSION = 8
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/**
+ * Where the addon may be, in order. GRIDDLE_ADDON names one explicitly (the
+ * sanitizer build uses it); otherwise the Release build, then the Debug one.
+ */
+export function candidatePaths(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.GRIDDLE_ADDON) return [resolve(env.GRIDDLE_ADDON)]
+  return [join(packageRoot, 'build', 'Release', 'griddle.node'), join(packageRoot, 'build', 'Debug', 'griddle.node')]
+}
+
+/**
+ * Loads the addon from the first path that works. On failure, one error says
+ * what this process is (Node version, ABI), what was tried, and what to run;
+ * each attempt's error is chained through `cause`.
+ */
+export function loadBinding(paths: string[] = candidatePaths()): NativeBinding {
+  const require = createRequire(import.meta.url)
+  const failures: Array<{ path: string, error: unknown }> = []
+  for (const path of paths) {
+    if (!existsSync(path)) {
+      failures.push({ path, error: new Error(`no file at ${path}`) })
+      continue
+    }
+    try {
+      return require(path) as NativeBinding
+    } catch (error) {
+      failures.push({ path, error })
+    }
+  }
+  let cause: Error | undefined
+  for (let i = failures.length - 1; i >= 0; i--) {
+    const { path, error } = failures[i]!
+    const message = error instanceof Error ? error.message : String(error)
+    cause = new Error(`attempt ${i + 1}: ${path}: ${message}`, { cause: cause ?? error })
+  }
+  throw new GriddleError(
+    'GRIDDLE_ERR_ADDON_LOAD',
+    `this is Node ${process.version} (ABI ${process.versions.modules}, Node-API ${process.versions.napi}); ` +
+      `griddle needs Node >= 20 with Node-API >= ${NAPI_VERSION}. Tried: ${paths.join(', ')}. ` +
+      'Run `npm rebuild griddle` (or `npm install` in a clone) to build it.',
+    { cause },
+  )
+}
+
+export const native: NativeBinding = loadBinding()

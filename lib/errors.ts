@@ -1,0 +1,67 @@
+/**
+ * Every error griddle raises carries a stable `code` from this one table, and
+ * an HTTP status where one applies. Tests and applications match on `code`,
+ * never on message text.
+ */
+
+export interface ErrorSpec {
+  readonly message: string
+  readonly status?: number
+}
+
+export const ERRORS = {
+  GRIDDLE_ERR_ADDON_LOAD: { message: 'The griddle native addon could not be loaded' },
+  GRIDDLE_ERR_INVALID_ARG: { message: 'Invalid argument' },
+  GRIDDLE_ERR_INVALID_HANDLE: { message: 'Not a griddle native handle' },
+  GRIDDLE_ERR_INVALID_OPTION: { message: 'Invalid option' },
+  GRIDDLE_ERR_METHOD: { message: 'Invalid HTTP method' },
+  GRIDDLE_ERR_ROUTE_PATTERN: { message: 'Invalid route pattern' },
+  GRIDDLE_ERR_PARAM_NAME: { message: 'Invalid route parameter name' },
+  GRIDDLE_ERR_DUPLICATE_PARAM: { message: 'Duplicate route parameter name' },
+  GRIDDLE_ERR_WILDCARD_POSITION: { message: 'A wildcard must be the last character of a route' },
+  GRIDDLE_ERR_TOO_MANY_PARAMS: { message: 'Too many parameters in one route' },
+  GRIDDLE_ERR_ROUTE_CONFLICT: { message: 'A route with this method and pattern already exists' },
+  GRIDDLE_ERR_BAD_URL: { message: 'Malformed URL', status: 400 },
+  GRIDDLE_ERR_NOT_FOUND: { message: 'Not Found', status: 404 },
+} as const satisfies Record<string, ErrorSpec>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class GriddleError extends Error {
+  readonly code: ErrorCode
+  readonly statusCode: number | undefined
+
+  constructor(code: ErrorCode, detail?: string, options?: ErrorOptions) {
+    const spec: ErrorSpec = ERRORS[code]
+    super(detail === undefined ? spec.message : `${spec.message}: ${detail}`, options)
+    this.name = 'GriddleError'
+    this.code = code
+    this.statusCode = spec.status
+  }
+}
+
+/** A TypeError with a code, for arguments of the wrong type. */
+export class GriddleTypeError extends TypeError {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, detail: string) {
+    super(`${ERRORS[code].message}: ${detail}`)
+    this.name = 'GriddleTypeError'
+    this.code = code
+  }
+}
+
+/** Statuses the router's native lookup returns instead of a route id. */
+export const LOOKUP = {
+  NOT_FOUND: -1,
+  BAD_URL: -2,
+  NOT_ORIGIN: -3,
+  PARAM_TOO_LONG: -4,
+} as const
+
+/** Statuses of the native route insertion. */
+export const INSERT = {
+  OK: 0,
+  CONFLICT: -1,
+  BAD_PARTS: -2,
+} as const

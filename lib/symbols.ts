@@ -1,0 +1,4 @@
+/** Keys of internal state shared between griddle's own modules. */
+export const kLookup = Symbol('griddle.lookup')
+export const kOut = Symbol('griddle.out')
+export const kRoute = Symbol('griddle.route')

@@ -1,0 +1,18 @@
+// Registers each native module on the exports object. Every module keeps its
+// state in the objects it hands to JS, never in globals, so the addon loads in
+// any number of worker threads at once (context-aware).
+#include <node_api.h>
+
+#include "probe.h"
+#include "router.h"
+
+namespace griddle {
+
+static napi_value init(napi_env env, napi_value exports) {
+  if (!initProbe(env, exports) || !initRouter(env, exports)) return nullptr;
+  return exports;
+}
+
+}  // namespace griddle
+
+NAPI_MODULE_INIT() { return griddle::init(env, exports); }

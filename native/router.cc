@@ -1,0 +1,493 @@
+#include "router.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/boundary.h"
+#include "util/url.h"
+
+namespace griddle {
+
+struct RouterCore::Match {
+  const char16_t* orig;  // the decoded path, case preserved: parameter values come from here
+  const char16_t* cmp;   // the same, case folded when matching is case-insensitive
+  const uint32_t* map;   // decoded index -> index in the caller's string; null: identity
+  uint32_t len;
+  int32_t flags;
+  bool reserved;         // reserved escapes remain in orig
+};
+
+static inline bool lineTerminator(char16_t c) {
+  return c == u'\n' || c == u'\r' || c == 0x2028 || c == 0x2029;
+}
+
+static inline bool startsWith(const char16_t* s, size_t pos, size_t end, const std::u16string& t) {
+  return end - pos >= t.size() && std::memcmp(s + pos, t.data(), t.size() * sizeof(char16_t)) == 0;
+}
+
+// ---- building the trees -------------------------------------------------
+
+int32_t RouterCore::staticChild(Tree& tree, int32_t node, const std::u16string& full) {
+  std::u16string text = full;
+  while (!text.empty()) {
+    Node& parent = tree[node];
+    auto it = std::find(parent.childFirst.begin(), parent.childFirst.end(), text[0]);
+    if (it == parent.childFirst.end()) {
+      parent.childFirst.push_back(text[0]);
+      parent.childNode.push_back(static_cast<int32_t>(tree.size()));
+      Node fresh;
+      fresh.prefix = text;
+      tree.push_back(std::move(fresh));
+      return static_cast<int32_t>(tree.size() - 1);
+    }
+    size_t ci = it - parent.childFirst.begin();
+    int32_t child = parent.childNode[ci];
+    size_t plen = tree[child].prefix.size(), i = 1;
+    for (; i < plen; i++) {
+      if (i >= text.size() || text[i] != tree[child].prefix[i]) {
+        // Split the child: a new node keeps the shared part of the prefix.
+        Node head;
+        head.prefix = tree[child].prefix.substr(0, i);
+        tree[child].prefix = tree[child].prefix.substr(i);
+        head.childFirst.push_back(tree[child].prefix[0]);
+        head.childNode.push_back(child);
+        tree.push_back(std::move(head));
+        child = static_cast<int32_t>(tree.size() - 1);
+        tree[node].childNode[ci] = child;
+        break;
+      }
+    }
+    node = child;
+    text = text.substr(i);
+  }
+  return node;
+}
+
+// find-my-way orders parametric siblings with this comparator after every
+// insertion; with equal results the order of insertion stands.
+static int compareParams(bool aRegex, bool aSuffix, const std::u16string& a, bool bRegex, bool bSuffix,
+                         const std::u16string& b) {
+  auto endsWith = [](const std::u16string& s, const std::u16string& t) {
+    return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+  };
+  if (!aRegex) return 1;
+  if (!bRegex) return -1;
+  if (!aSuffix) return 1;
+  if (!bSuffix) return -1;
+  if (endsWith(b, a)) return 1;
+  if (endsWith(a, b)) return -1;
+  return 0;
+}
+
+// The comparator above is not a total order, so the result depends on the
+// sort algorithm: this is V8's TimSort for short arrays (one run, made
+// ascending, then binary insertion), which Array.prototype.sort uses.
+void RouterCore::sortParams(Tree& tree, int32_t node) {
+  std::vector<int32_t>& a = tree[node].params;
+  auto cmp = [&tree](int32_t x, int32_t y) {
+    const Node& p = tree[x];
+    const Node& q = tree[y];
+    return compareParams(p.isRegex, p.hasSuffix, p.suffix, q.isRegex, q.hasSuffix, q.suffix);
+  };
+  size_t n = a.size();
+  if (n < 2) return;
+  size_t run = 2;
+  bool descending = cmp(a[1], a[0]) < 0;
+  for (size_t i = 2; i < n; i++, run++) {
+    int order = cmp(a[i], a[i - 1]);
+    if (descending ? order >= 0 : order < 0) break;
+  }
+  if (descending) std::reverse(a.begin(), a.begin() + run);
+  for (size_t start = run; start < n; start++) {
+    int32_t pivot = a[start];
+    size_t left = 0, right = start;
+    while (left < right) {
+      size_t mid = left + ((right - left) >> 1);
+      if (cmp(pivot, a[mid]) < 0) right = mid;
+      else left = mid + 1;
+    }
+    for (size_t p = start; p > left; p--) a[p] = a[p - 1];
+    a[left] = pivot;
+  }
+}
+
+int32_t RouterCore::paramChild(Tree& tree, int32_t node, const std::u16string& key) {
+  for (int32_t p : tree[node].params) {
+    if (tree[p].key == key) return p;
+  }
+  Node fresh;
+  fresh.kind = RoutePart::PARAM;
+  fresh.key = key;
+  std::u16string last;  // the static before the current parameter
+  for (size_t i = 0; i < key.size();) {
+    if (key[i] == u'\x01') {
+      fresh.items.push_back({true, last});
+      fresh.paramCount++;
+      i++;
+      continue;
+    }
+    size_t j = key.find(u'\x01', i);
+    if (j == std::u16string::npos) j = key.size();
+    last = key.substr(i, j - i);
+    fresh.items.push_back({false, last});
+    fresh.staticLength += static_cast<uint32_t>(last.size());
+    fresh.isRegex = true;
+    i = j;
+  }
+  if (!fresh.items.empty() && !fresh.items.back().param) {
+    fresh.hasSuffix = true;
+    fresh.suffix = fresh.items.back().text;
+  }
+  tree.push_back(std::move(fresh));
+  int32_t id = static_cast<int32_t>(tree.size() - 1);
+  tree[node].params.push_back(id);
+  sortParams(tree, node);
+  return id;
+}
+
+int32_t RouterCore::insert(uint32_t method, const std::vector<RoutePart>& parts, int32_t routeId) {
+  if (parts.empty() || parts[0].kind != RoutePart::STATIC || parts[0].text.empty() || parts[0].text[0] != u'/')
+    return INSERT_BAD_PARTS;
+  if (method >= trees_.size()) trees_.resize(method + 1);
+  Tree& tree = trees_[method];
+  if (tree.empty()) {
+    Node root;
+    root.prefix = u"/";
+    tree.push_back(std::move(root));
+  }
+  int32_t cur = 0;
+  for (size_t i = 0; i < parts.size(); i++) {
+    const RoutePart& part = parts[i];
+    if (part.kind == RoutePart::STATIC) {
+      cur = staticChild(tree, cur, i == 0 ? part.text.substr(1) : part.text);
+    } else if (part.kind == RoutePart::PARAM) {
+      cur = paramChild(tree, cur, part.text);
+    } else {
+      if (tree[cur].wildcard < 0) {
+        Node wild;
+        wild.kind = RoutePart::WILDCARD;
+        tree.push_back(std::move(wild));
+        tree[cur].wildcard = static_cast<int32_t>(tree.size() - 1);
+      }
+      cur = tree[cur].wildcard;
+    }
+  }
+  if (tree[cur].route >= 0) return INSERT_CONFLICT;
+  tree[cur].route = routeId;
+  return INSERT_OK;
+}
+
+// ---- matching ------------------------------------------------------------
+
+int32_t RouterCore::findStatic(const Tree& tree, const Node& node, const Match& m, uint32_t at) const {
+  if (at >= m.len) return -1;
+  char16_t c = m.cmp[at];
+  size_t n = node.childFirst.size();
+  for (size_t i = 0; i < n; i++) {
+    if (node.childFirst[i] != c) continue;
+    int32_t child = node.childNode[i];
+    const std::u16string& prefix = tree[child].prefix;
+    size_t plen = prefix.size();
+    if (m.len - at < plen) return -1;
+    for (size_t k = 1; k < plen; k++) {
+      if (m.cmp[at + k] != prefix[k]) return -1;
+    }
+    return child;
+  }
+  return -1;
+}
+
+// The next node to visit: a static child, else the first parametric child,
+// else the wildcard. Siblings passed over are stacked for backtracking.
+int32_t RouterCore::nextNode(const Tree& tree, const Match& m, int32_t node, uint32_t at, uint32_t count) {
+  const Node& n = tree[node];
+  int32_t next = findStatic(tree, n, m, at);
+  size_t firstParam = 0;
+  if (next < 0) {
+    if (n.params.empty()) return n.wildcard;
+    next = n.params[0];
+    firstParam = 1;
+  }
+  if (n.wildcard >= 0) stack_.push_back({n.wildcard, at, count});
+  for (size_t i = n.params.size(); i > firstParam; i--) stack_.push_back({n.params[i - 1], at, count});
+  return next;
+}
+
+// One parametric template against seg[pos..end), as find-my-way's generated
+// regex would match it: the first parameter is lazy `(.*?)`, each later one is
+// `(S|(?:(?!S).)*)` where S is the static text before it.
+bool RouterCore::matchTemplate(const Node& node, size_t k, size_t p, const char16_t* seg, size_t pos, size_t end,
+                               uint32_t* caps) {
+  if (k == node.items.size()) return pos == end;
+  const Item& item = node.items[k];
+  if (!item.param) {
+    return startsWith(seg, pos, end, item.text) &&
+           matchTemplate(node, k + 1, p, seg, pos + item.text.size(), end, caps);
+  }
+  caps[2 * p] = static_cast<uint32_t>(pos);
+  if (k == 0) {
+    for (size_t q = pos;; q++) {
+      caps[2 * p + 1] = static_cast<uint32_t>(q);
+      if (matchTemplate(node, k + 1, p + 1, seg, q, end, caps)) return true;
+      if (q == end || lineTerminator(seg[q])) return false;
+    }
+  }
+  const std::u16string& before = item.text;
+  if (startsWith(seg, pos, end, before)) {
+    caps[2 * p + 1] = static_cast<uint32_t>(pos + before.size());
+    if (matchTemplate(node, k + 1, p + 1, seg, pos + before.size(), end, caps)) return true;
+  }
+  size_t q = pos;
+  while (q < end && !lineTerminator(seg[q]) && !startsWith(seg, q, end, before)) q++;
+  for (;; q--) {
+    caps[2 * p + 1] = static_cast<uint32_t>(q);
+    if (matchTemplate(node, k + 1, p + 1, seg, q, end, caps)) return true;
+    if (q == pos) return false;
+  }
+}
+
+// Consumes the value of a parametric or wildcard node at *at, recording it in
+// params_. False when it does not match here (the caller backtracks).
+bool RouterCore::matchParam(const Node& node, Match& m, uint32_t* at, uint32_t* count, bool* tooLong) {
+  uint32_t start = *at, end = m.len;
+  if (node.kind == RoutePart::WILDCARD) {
+    if (*count >= MAX_PARAMS) return false;
+    params_[2 * *count] = start;
+    params_[2 * *count + 1] = end;
+    ++*count;
+    *at = end;
+    return true;
+  }
+  for (end = start; end < m.len && m.orig[end] != u'/'; end++) {
+  }
+  const uint32_t max = options_.maxParamLength;
+  if (!node.isRegex) {
+    size_t length = m.reserved ? url::decodedLength(m.orig + start, end - start) : end - start;
+    if (length > max) {
+      *tooLong = true;
+      return false;
+    }
+    if (*count >= MAX_PARAMS) return false;
+    params_[2 * *count] = start;
+    params_[2 * *count + 1] = end;
+    ++*count;
+    *at = end;
+    return true;
+  }
+  const char16_t* seg = m.orig + start;
+  size_t length = end - start;
+  const uint32_t* segMap = nullptr;
+  if (m.reserved && url::hasPercent(seg, length)) {
+    if (segment_.size() < length) segment_.resize(length);
+    if (segmentMap_.size() < length + 1) segmentMap_.resize(length + 1);
+    length = url::decodeReserved(seg, length, segment_.data(), segmentMap_.data());
+    seg = segment_.data();
+    segMap = segmentMap_.data();
+  }
+  if (length > static_cast<size_t>(node.paramCount) * max + node.staticLength) {
+    *tooLong = true;
+    return false;
+  }
+  uint32_t caps[2 * MAX_PARAMS];
+  if (*count + node.paramCount > MAX_PARAMS || !matchTemplate(node, 0, 0, seg, 0, length, caps)) return false;
+  for (uint32_t i = 0; i < node.paramCount; i++) {
+    if (caps[2 * i + 1] - caps[2 * i] > max) {
+      *tooLong = true;
+      return false;
+    }
+  }
+  for (uint32_t i = 0; i < 2 * node.paramCount; i++) {
+    params_[2 * *count + i] = start + (segMap ? segMap[caps[i]] : caps[i]);
+  }
+  *count += node.paramCount;
+  *at = end;
+  return true;
+}
+
+int32_t RouterCore::finish(const Match& m, int32_t route, uint32_t count) {
+  out_[OUT_FLAGS] = m.flags;
+  out_[OUT_COUNT] = static_cast<int32_t>(count);
+  for (uint32_t i = 0; i < 2 * count; i++) {
+    out_[OUT_PAIRS + i] = static_cast<int32_t>(m.map ? m.map[params_[i]] : params_[i]);
+  }
+  return route;
+}
+
+static bool hasDoubleSlash(const char16_t* s, size_t len) {
+  for (size_t i = 1; i < len; i++) {
+    if (s[i] == u'/' && s[i - 1] == u'/') return true;
+  }
+  return false;
+}
+
+int32_t RouterCore::lookup(uint32_t method, const char16_t* raw, size_t rawLen) {
+  if (method >= trees_.size() || trees_[method].empty()) return LOOKUP_NOT_FOUND;
+  if (rawLen == 0 || raw[0] != u'/') return LOOKUP_NOT_ORIGIN;
+  size_t len = url::pathEnd(raw, rawLen);
+  Match m{raw, raw, nullptr, static_cast<uint32_t>(len), 0, false};
+  bool percent = url::hasPercent(raw, len);
+  bool collapse = options_.ignoreDuplicateSlashes && hasDoubleSlash(raw, len);
+  if (percent || collapse) {
+    if (decoded_.size() < len) decoded_.resize(len);
+    if (map_.size() < len + 1) map_.resize(len + 1);
+    long n = url::decodePath(raw, len, decoded_.data(), map_.data(), &m.reserved);
+    if (n < 0) return LOOKUP_BAD_URL;
+    if (options_.ignoreDuplicateSlashes) {
+      size_t folded = url::collapseSlashes(decoded_.data(), map_.data(), static_cast<size_t>(n));
+      if (folded != static_cast<size_t>(n)) m.flags |= FLAG_COLLAPSE;
+      n = static_cast<long>(folded);
+    }
+    if (percent) m.flags |= FLAG_DECODE;
+    m.orig = m.cmp = decoded_.data();
+    m.map = map_.data();
+    m.len = static_cast<uint32_t>(n);
+  }
+  if (options_.ignoreTrailingSlash && m.len > 1 && m.orig[m.len - 1] == u'/') m.len--;
+  if (!options_.caseSensitive) {
+    if (lowered_.size() < m.len) lowered_.resize(m.len);
+    for (uint32_t i = 0; i < m.len; i++) lowered_[i] = url::lower(m.orig[i]);
+    m.cmp = lowered_.data();
+  }
+
+  const Tree& tree = trees_[method];
+  stack_.clear();
+  int32_t cur = 0;
+  uint32_t at = 1, count = 0;  // the root's prefix is the leading '/'
+  bool tooLong = false;
+  auto pop = [&]() {
+    if (stack_.empty()) return false;
+    const Frame& f = stack_.back();
+    cur = f.node;
+    at = f.pathIndex;
+    count = f.count;
+    stack_.pop_back();
+    return true;
+  };
+  for (;;) {
+    if (at == m.len && tree[cur].route >= 0) return finish(m, tree[cur].route, count);
+    int32_t next = nextNode(tree, m, cur, at, count);
+    if (next >= 0) cur = next;
+    else if (!pop()) return tooLong ? LOOKUP_PARAM_TOO_LONG : LOOKUP_NOT_FOUND;
+    for (;;) {
+      const Node& node = tree[cur];
+      if (node.kind == RoutePart::STATIC) {
+        at += static_cast<uint32_t>(node.prefix.size());
+        break;
+      }
+      if (matchParam(node, m, &at, &count, &tooLong)) break;
+      if (!pop()) return tooLong ? LOOKUP_PARAM_TOO_LONG : LOOKUP_NOT_FOUND;
+    }
+  }
+}
+
+// ---- the JavaScript boundary ---------------------------------------------
+
+static const napi_type_tag ROUTER_TAG = {0x67726964646c6501ULL, 0x726f757465720001ULL};
+
+// (method: int, path: string) -> route id, or a negative LookupStatus.
+// Writes flags, parameter count and [start, end) offsets into the Int32Array
+// registered at creation. The function's data is the RouterCore it wraps.
+static napi_value JS_routerLookup(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(2);
+  auto* core = static_cast<RouterCore*>(fnData);
+  int32_t method;
+  if (!argInt32(env, argv[0], "method", &method)) return nullptr;
+  char16_t stack[512];
+  char16_t *path, *heap;
+  size_t len;
+  if (!argUtf16(env, argv[1], "path", stack, sizeof stack / sizeof stack[0], &path, &len, &heap)) return nullptr;
+  int32_t status = method < 0 ? LOOKUP_NOT_FOUND : core->lookup(static_cast<uint32_t>(method), path, len);
+  delete[] heap;
+  napi_value result;
+  napi_create_int32(env, status, &result);
+  return result;
+}
+
+// (flags: int, maxParamLength: int, out: Int32Array) -> lookup function.
+// flags: 1 case-insensitive, 2 ignore trailing slash, 4 ignore duplicate
+// slashes. The returned function is the router's handle for JS_routerInsert;
+// the caller keeps `out` alive as long as the function.
+static napi_value JS_routerCreate(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(3);
+  int32_t flags, maxParamLength;
+  void* out;
+  size_t outLength;
+  if (!argInt32(env, argv[0], "flags", &flags) || !argInt32(env, argv[1], "maxParamLength", &maxParamLength) ||
+      !argTypedArray(env, argv[2], "out", napi_int32_array, &out, &outLength))
+    return nullptr;
+  if (outLength < OUT_LENGTH) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'out' is too short");
+  if (maxParamLength < 1) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'maxParamLength' must be >= 1");
+  RouterOptions options;
+  options.caseSensitive = !(flags & 1);
+  options.ignoreTrailingSlash = flags & 2;
+  options.ignoreDuplicateSlashes = flags & 4;
+  options.maxParamLength = static_cast<uint32_t>(maxParamLength);
+  auto* core = new RouterCore(options, static_cast<int32_t*>(out));
+  napi_value fn;
+  if (napi_create_function(env, "lookup", NAPI_AUTO_LENGTH, JS_routerLookup, core, &fn) != napi_ok ||
+      napi_wrap(env, fn, core, [](napi_env, void* p, void*) { delete static_cast<RouterCore*>(p); }, nullptr,
+                nullptr) != napi_ok) {
+    delete core;
+    return nullptr;
+  }
+  napi_type_tag_object(env, fn, &ROUTER_TAG);
+  return fn;
+}
+
+static bool readParts(napi_env env, napi_value array, std::vector<RoutePart>* parts) {
+  bool isArray = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, array, &isArray) != napi_ok || !isArray) return false;
+  napi_get_array_length(env, array, &n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    size_t len = 0;
+    if (napi_get_element(env, array, i, &v) != napi_ok ||
+        napi_get_value_string_utf16(env, v, nullptr, 0, &len) != napi_ok || len == 0)
+      return false;
+    std::u16string s(len, u'\0');
+    napi_get_value_string_utf16(env, v, s.data(), len + 1, &len);
+    RoutePart part;
+    if (s[0] == u's') part.kind = RoutePart::STATIC;
+    else if (s[0] == u'p') part.kind = RoutePart::PARAM;
+    else if (s[0] == u'w') part.kind = RoutePart::WILDCARD;
+    else return false;
+    part.text = s.substr(1);
+    parts->push_back(std::move(part));
+  }
+  return true;
+}
+
+// (router: lookup function, method: int, parts: string[], routeId: int) -> InsertStatus.
+// parts come from lib/router.ts: 's' + static text, 'p' + template, 'w'.
+static napi_value JS_routerInsert(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(4);
+  bool tagged = false;
+  napi_check_object_type_tag(env, argv[0], &ROUTER_TAG, &tagged);
+  if (!tagged) return throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'router' is not a griddle router");
+  void* p = nullptr;
+  napi_unwrap(env, argv[0], &p);
+  int32_t method, routeId;
+  std::vector<RoutePart> parts;
+  if (!argInt32(env, argv[1], "method", &method) || !argInt32(env, argv[3], "routeId", &routeId)) return nullptr;
+  if (method < 0 || routeId < 0) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "method and routeId must be >= 0");
+  if (!readParts(env, argv[2], &parts)) {
+    return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'parts' must be an array of encoded route parts");
+  }
+  napi_value result;
+  napi_create_int32(env, static_cast<RouterCore*>(p)->insert(static_cast<uint32_t>(method), parts, routeId), &result);
+  return result;
+}
+
+bool initRouter(napi_env env, napi_value exports) {
+  GRIDDLE_EXPORT(env, exports, "routerCreate", JS_routerCreate);
+  GRIDDLE_EXPORT(env, exports, "routerInsert", JS_routerInsert);
+  napi_value v;
+  napi_create_int32(env, MAX_PARAMS, &v);
+  napi_set_named_property(env, exports, "ROUTER_MAX_PARAMS", v);
+  napi_create_int32(env, OUT_LENGTH, &v);
+  napi_set_named_property(env, exports, "ROUTER_OUT_LENGTH", v);
+  return true;
+}
+
+}  // namespace griddle

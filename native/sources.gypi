@@ -1,0 +1,11 @@
+# The addon's translation units, shared by binding.gyp and the sanitizer build
+# (native/sanitize/binding.gyp). Paths are relative to this file.
+{
+  "sources": [
+    "addon.cc",
+    "probe.cc",
+    "router.cc",
+    "util/boundary.cc",
+    "util/url.cc"
+  ]
+}
