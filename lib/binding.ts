@@ -19,8 +19,12 @@ export interface NativeBinding {
   routerInsert(router: RouterLookup, method: number, parts: string[], routeId: number): number
 }
 
-/** The router's hot call: (method code, path) -> route id or a negative status. */
-export type RouterLookup = (method: number, path: string) => number
+/**
+ * The router's hot call: takes the path; reads the method code from out[0] and
+ * writes the route id (or a negative status) to out[1], then flags, count and
+ * parameter offsets (see native/router.h).
+ */
+export type RouterLookup = (path: string) => void
 
 /** The addon needs Node-API 8 (Node 12.22+, 14.17+, 16+); the package needs Node 20. */
 const NAPI_VERSION = 8

@@ -17,6 +17,11 @@ export interface ParsedPattern {
   readonly names: string[]
   /** Identity of the route shape: equal keys for one method conflict. */
   readonly key: string
+  /**
+   * For a route of static text only, the one request path that matches it
+   * byte for byte without any decoding or folding; otherwise null.
+   */
+  readonly exact: string | null
 }
 
 export interface PatternOptions {
@@ -127,5 +132,8 @@ export function parsePattern(pattern: string, opts: PatternOptions): ParsedPatte
   if (names.length > opts.maxParams) {
     throw new GriddleError('GRIDDLE_ERR_TOO_MANY_PARAMS', `${JSON.stringify(pattern)} has ${names.length}, at most ${opts.maxParams}`)
   }
-  return { parts, names, key: parts.join('\u0000') }
+  // Only text that needs no decoding qualifies: '%' is stored as %25, '::' as ':',
+  // and case-insensitive routes also match other spellings.
+  const exact = names.length === 0 && opts.caseSensitive && !/[%:?#]/.test(p) ? p : null
+  return { parts, names, key: parts.join('\u0000'), exact }
 }

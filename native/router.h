@@ -23,11 +23,15 @@ enum LookupStatus : int32_t {
 // Statuses returned by RouterCore::insert.
 enum InsertStatus : int32_t { INSERT_OK = 0, INSERT_CONFLICT = -1, INSERT_BAD_PARTS = -2 };
 
-// Layout of the Int32Array that lookup writes: flags, count, then a
-// [start, end) pair per parameter, as offsets into the string passed in.
-constexpr int OUT_FLAGS = 0;
-constexpr int OUT_COUNT = 1;
-constexpr int OUT_PAIRS = 2;
+// Layout of the Int32Array shared with lib/router.ts: the method code (set by
+// JS before a lookup), then what lookup writes: the route id or status, flags,
+// count, and a [start, end) pair per parameter, as offsets into the string
+// passed in.
+constexpr int OUT_METHOD = 0;
+constexpr int OUT_ROUTE = 1;
+constexpr int OUT_FLAGS = 2;
+constexpr int OUT_COUNT = 3;
+constexpr int OUT_PAIRS = 4;
 constexpr int MAX_PARAMS = 32;
 constexpr int OUT_LENGTH = OUT_PAIRS + 2 * MAX_PARAMS;
 constexpr int32_t FLAG_DECODE = 1;    // values contain escapes: decodeURIComponent them
@@ -49,11 +53,29 @@ struct RoutePart {
 
 class RouterCore {
  public:
+  // What a lookup reads of a node, packed: compiled from the Nodes after
+  // routes change (pointers into their vectors), so the walk touches one
+  // small record per node instead of a Node's many members.
+  struct Hot {
+    const char16_t* prefix;
+    const char16_t* first;
+    const int32_t* kids;
+    const int32_t* params;
+    const uint8_t* table;  // nodes with many children: ASCII char -> child slot + 1
+    uint32_t prefixLen;
+    uint32_t nKids;
+    uint32_t nParams;
+    int32_t wildcard;
+    int32_t route;
+    uint8_t kind;
+  };
   RouterCore(const RouterOptions& options, int32_t* out) : options_(options), out_(out) {}
 
   int32_t insert(uint32_t method, const std::vector<RoutePart>& parts, int32_t routeId);
   // hot path: measure before changing
   int32_t lookup(uint32_t method, const char16_t* raw, size_t rawLen);
+  // lookup() with the method read from, and the result written to, the out array.
+  void lookupInto(const char16_t* raw, size_t rawLen);
 
  private:
   struct Item {
@@ -88,8 +110,9 @@ class RouterCore {
   int32_t staticChild(Tree& tree, int32_t node, const std::u16string& text);
   int32_t paramChild(Tree& tree, int32_t node, const std::u16string& key);
   void sortParams(Tree& tree, int32_t node);
-  int32_t findStatic(const Tree& tree, const Node& node, const Match& m, uint32_t at) const;
-  int32_t nextNode(const Tree& tree, const Match& m, int32_t node, uint32_t at, uint32_t count);
+  void compile();
+  static int32_t findStatic(const Hot* hot, const Hot& node, const Match& m, uint32_t at);
+  int32_t nextNode(const Hot* hot, const Match& m, int32_t node, uint32_t at, uint32_t count);
   bool matchParam(const Node& node, Match& m, uint32_t* at, uint32_t* count, bool* tooLong);
   bool matchTemplate(const Node& node, size_t k, size_t p, const char16_t* seg, size_t pos, size_t end,
                      uint32_t* caps);
@@ -98,6 +121,9 @@ class RouterCore {
   RouterOptions options_;
   int32_t* out_;
   std::vector<Tree> trees_;
+  std::vector<std::vector<Hot>> hot_;
+  std::vector<std::vector<uint8_t>> tables_;
+  bool dirty_ = false;
   // Scratch reused by every lookup, so the hot path does not allocate.
   std::vector<Frame> stack_;
   std::vector<char16_t> decoded_, lowered_, segment_;

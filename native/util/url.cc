@@ -22,11 +22,20 @@ static inline bool isReserved(int b) {
   }
 }
 
-size_t pathEnd(const char16_t* raw, size_t len) {
+Scan scan(const char16_t* raw, size_t len) {
+  Scan s{len, false, false};
   for (size_t i = 0; i < len; i++) {
-    if (raw[i] == u'?' || raw[i] == u'#') return i;
+    char16_t c = raw[i];
+    // One compare rejects letters and most punctuation: '?' is the highest special.
+    if (c > u'?') continue;
+    if (c == u'?' || c == u'#') {
+      s.end = i;
+      break;
+    }
+    if (c == u'%') s.percent = true;
+    else if (c == u'/' && i > 0 && raw[i - 1] == u'/') s.doubleSlash = true;
   }
-  return len;
+  return s;
 }
 
 bool hasPercent(const char16_t* raw, size_t len) {

@@ -11,8 +11,14 @@
 namespace griddle {
 namespace url {
 
-// Index of the first '?' or '#' in raw[0..len), or len.
-size_t pathEnd(const char16_t* raw, size_t len);
+// One pass over a request target: where the path ends (the first '?' or
+// '#'), whether it has a '%', and whether it has "//".
+struct Scan {
+  size_t end;
+  bool percent;
+  bool doubleSlash;
+};
+Scan scan(const char16_t* raw, size_t len);
 
 // True when raw[0..len) contains a '%'.
 bool hasPercent(const char16_t* raw, size_t len);
