@@ -112,7 +112,7 @@ export class Router<T = unknown> {
    * that are not static routes. Exactness is what makes this safe: the tree
    * walk prefers static children at every node, so it would find the same route.
    */
-  private readonly statics: Array<Array<Array<[string, number]> | undefined>> = []
+  private readonly statics: Array<Array<Array<string | number> | undefined>> = []
   readonly [kLookup]: RouterLookup
   readonly [kOut]: Int32Array
 
@@ -183,20 +183,28 @@ export class Router<T = unknown> {
     if (code === undefined || code < 0) return null
     const bucket = this.statics[code]?.[path.length]
     if (bucket !== undefined) {
-      for (const [p, routeId] of bucket) {
-        if (p === path) return { value: this.routeList[routeId]!.value, params: {}, id: routeId }
+      for (let i = 0; i < bucket.length; i += 2) {
+        if (bucket[i] === path) return this.result(bucket[i + 1] as number, path)
       }
     }
-    let id = this.match(code, path)
-    if (id === LOOKUP.NOT_ORIGIN) {
-      const origin = originForm(path)
-      if (origin === null) return null
-      path = origin
-      id = this.match(code, path)
-    }
-    if (id < 0) return null
+    const out = this[kOut]
+    out[OUT.METHOD] = code
+    this[kLookup](path)
+    const id = out[OUT.ROUTE]!
+    if (id >= 0) return this.result(id, path)
+    return id === LOOKUP.NOT_ORIGIN ? this.findAbsolute(code, path) : null
+  }
+
+  private result(id: number, path: string): RouteMatch<T> {
     const route = this.routeList[id]!
     return { value: route.value, params: route.params(path, this[kOut]), id }
+  }
+
+  private findAbsolute(code: number, url: string): RouteMatch<T> | null {
+    const path = originForm(url)
+    if (path === null) return null
+    const id = this.match(code, path)
+    return id >= 0 ? this.result(id, path) : null
   }
 
   /**
@@ -224,7 +232,7 @@ export class Router<T = unknown> {
   private addStatic(code: number, path: string, id: number): void {
     const byLength = this.statics[code] ?? (this.statics[code] = [])
     const bucket = byLength[path.length] ?? (byLength[path.length] = [])
-    bucket.push([path, id])
+    bucket.push(path, id)
   }
 
   private codeFor(method: string): number {
