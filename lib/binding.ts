@@ -17,7 +17,24 @@ export interface NativeBinding {
   noopIntString(a: number, s: string): number
   routerCreate(flags: number, maxParamLength: number, out: Int32Array): RouterLookup
   routerInsert(router: RouterLookup, method: number, parts: string[], routeId: number): number
+  readonly CACHE_OUT_LENGTH: number
+  readonly CACHE_ENTRY_OVERHEAD: number
+  readonly CACHE_TAG_OVERHEAD: number
+  cacheOpen(name: string | null, maxBytes: number, out: Int32Array): CacheGetInto | number
+  cacheSet(cache: CacheGetInto, key: string, value: string | Uint8Array, ttlMs: number, tags: string[] | null,
+    meta: Int32Array | null): boolean
+  cacheGet(cache: CacheGetInto, key: string): Buffer | undefined
+  cacheHas(cache: CacheGetInto, key: string): boolean
+  cacheDelete(cache: CacheGetInto, key: string): boolean
+  cacheInvalidateTag(cache: CacheGetInto, tag: string): number
+  cacheClear(cache: CacheGetInto): void
+  cacheStats(cache: CacheGetInto, out: Float64Array): void
+  cacheMaxEntryBytes(cache: CacheGetInto): number
+  cacheClose(cache: CacheGetInto): void
 }
+
+/** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
+export type CacheGetInto = (key: string, target: Uint8Array) => number
 
 /**
  * The router's hot call: takes the path; reads the method code from out[0] and

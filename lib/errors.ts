@@ -23,6 +23,8 @@ export const ERRORS = {
   GRIDDLE_ERR_ROUTE_CONFLICT: { message: 'A route with this method and pattern already exists' },
   GRIDDLE_ERR_BAD_URL: { message: 'Malformed URL', status: 400 },
   GRIDDLE_ERR_NOT_FOUND: { message: 'Not Found', status: 404 },
+  GRIDDLE_ERR_CACHE_CLOSED: { message: 'The cache is closed' },
+  GRIDDLE_ERR_CACHE_CONFLICT: { message: 'A cache with this name exists with other options' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS
@@ -64,4 +66,16 @@ export const INSERT = {
   OK: 0,
   CONFLICT: -1,
   BAD_PARTS: -2,
+} as const
+
+/**
+ * Negative results of Cache#getInto (native/cache.h GetStatus) and of the
+ * native cache open (AcquireStatus, never seen by users).
+ */
+export const CACHE_STATUS = {
+  MISS: -1,
+  TOO_SMALL: -2,
+  CLOSED: -3,
+  CONFLICT: -1,
+  BAD_SIZE: -2,
 } as const

@@ -1,4 +1,6 @@
 export { Router } from './router.js'
 export type { RouterOptions, RouteMatch, RouteInfo } from './router.js'
-export { GriddleError, GriddleTypeError, ERRORS } from './errors.js'
+export { Cache } from './cache.js'
+export type { CacheOptions, CacheSetOptions, CacheEntryMeta, CacheStats } from './cache.js'
+export { GriddleError, GriddleTypeError, ERRORS, CACHE_STATUS } from './errors.js'
 export type { ErrorCode } from './errors.js'

@@ -2,3 +2,5 @@
 export const kLookup = Symbol('griddle.lookup')
 export const kOut = Symbol('griddle.out')
 export const kRoute = Symbol('griddle.route')
+export const kCacheHandle = Symbol('griddle.cacheHandle')
+export const kCacheMeta = Symbol('griddle.cacheMeta')

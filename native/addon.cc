@@ -3,13 +3,14 @@
 // any number of worker threads at once (context-aware).
 #include <node_api.h>
 
+#include "cache.h"
 #include "probe.h"
 #include "router.h"
 
 namespace griddle {
 
 static napi_value init(napi_env env, napi_value exports) {
-  if (!initProbe(env, exports) || !initRouter(env, exports)) return nullptr;
+  if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports)) return nullptr;
   return exports;
 }
 

@@ -3,6 +3,9 @@
 {
   "sources": [
     "addon.cc",
+    "cache.cc",
+    "cache-shard.cc",
+    "cache-store.cc",
     "probe.cc",
     "router.cc",
     "util/boundary.cc",

@@ -1,0 +1,89 @@
+// The off-heap response cache: a plain C++ API that other native modules
+// (the server's dispatch) call directly, with no Node-API in between, plus the
+// registration of its JavaScript boundary (native/cache.cc).
+//
+// Keys are sequences of UTF-16 code units (what napi_get_value_string_utf16
+// gives); latin1 callers widen them first (getIntoLatin1). Keys are hashed
+// with MurmurHash3 x64-128 (first half) over those code units as little-endian
+// bytes, so every thread and every entry point hashes a key the same way.
+#pragma once
+
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace griddle {
+namespace cache {
+
+// Small fixed header stored beside each body, for griddle's server: it lets a
+// cache hit be answered without looking anything else up. The cache itself
+// never interprets these fields.
+struct EntryMeta {
+  uint16_t status = 0;       // HTTP status (0: not set)
+  uint16_t contentType = 0;  // the server's content-type table id
+  uint32_t flags = 0;        // server-defined (e.g. "body is gzip")
+  uint64_t etag = 0;         // strong validator, formatted by the server
+};
+
+// Negative results of getInto; mirrored in lib/errors.ts (CACHE_STATUS).
+enum GetStatus : int64_t { GET_MISS = -1, GET_TOO_SMALL = -2, GET_CLOSED = -3 };
+
+// Results of acquire.
+enum AcquireStatus : int32_t { ACQUIRE_OK = 0, ACQUIRE_CONFLICT = -1, ACQUIRE_BAD_SIZE = -2 };
+
+struct Stats {
+  uint64_t entries = 0, bytes = 0, maxBytes = 0, hits = 0, misses = 0, evictions = 0, expirations = 0,
+           rejected = 0;
+};
+
+struct SetOptions {
+  int64_t ttlMs = 0;                    // 0: never expires
+  const std::string_view* tags = nullptr;  // UTF-8 tag names, no duplicates
+  size_t tagCount = 0;
+  const EntryMeta* meta = nullptr;      // null: all zero
+};
+
+class CacheStore;
+
+// Bytes charged per entry on top of key (2 bytes per code unit), value and
+// tags: the entry header, its share of the hash and ghost tables, and the
+// allocator's own header.
+size_t entryOverhead();
+// Bytes charged per tag an entry carries, on top of the tag's UTF-8 length.
+size_t tagOverhead();
+
+// A private store (the unnamed JS cache).
+std::shared_ptr<CacheStore> create(uint64_t maxBytes);
+// The named store, created on first use with maxBytes. A named store lives
+// until the process exits, so the raw pointer from find() stays valid forever.
+int32_t acquire(std::string_view name, uint64_t maxBytes, std::shared_ptr<CacheStore>* out);
+CacheStore* find(std::string_view name);
+
+// hot path: copies the value into dst and returns its length; GET_MISS when
+// absent or expired; GET_TOO_SMALL when cap is too small (nothing copied).
+// meta and length (when not null) are written on a hit and on GET_TOO_SMALL.
+int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* dst, size_t cap,
+                EntryMeta* meta, uint32_t* length);
+int64_t getIntoLatin1(CacheStore* store, const char* key, size_t keyLen, uint8_t* dst, size_t cap,
+                      EntryMeta* meta, uint32_t* length);
+// Stores a copy of value; false when the entry can never fit (counted as rejected).
+bool set(CacheStore* store, const char16_t* key, size_t keyLen, const uint8_t* value, size_t valueLen,
+         const SetOptions& options);
+bool has(CacheStore* store, const char16_t* key, size_t keyLen);
+bool remove(CacheStore* store, const char16_t* key, size_t keyLen);
+uint64_t invalidateTag(CacheStore* store, std::string_view tag);
+void clear(CacheStore* store);
+Stats stats(CacheStore* store);
+uint64_t maxBytes(const CacheStore* store);
+// The largest value (with a short key and no tags) that set can ever accept.
+uint64_t maxEntryBytes(const CacheStore* store);
+
+}  // namespace cache
+
+bool initCache(napi_env env, napi_value exports);
+
+}  // namespace griddle
