@@ -8,7 +8,7 @@
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-O2"],
       "cflags_cc": ["-std=c++17", "-O3", "-flto", "-fno-exceptions", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "ldflags": ["-flto", "-O3"],
+      "ldflags": ["-flto=auto", "-O3"],
       "configurations": {
         "Debug": {
           "cflags_cc": ["-O0", "-g"],

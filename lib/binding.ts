@@ -31,7 +31,21 @@ export interface NativeBinding {
   cacheStats(cache: CacheGetInto, out: Float64Array): void
   cacheMaxEntryBytes(cache: CacheGetInto): number
   cacheClose(cache: CacheGetInto): void
+  readonly DISPATCH_IO_SIZE: number
+  dispatchCreate(router: RouterLookup, cache: CacheGetInto | null, io: Int32Array, out: Uint8Array): Dispatch
+  dispatchSetMode(dispatcher: Dispatch, routeId: number, mode: number): void
+  dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string): string
+  dispatchProbe(dispatcher: Dispatch, key: string, ifNoneMatch?: string): void
+  dispatchStore(dispatcher: Dispatch, key: string, encoding: number, body: Uint8Array, ttlMs: number,
+    tags: string[] | null, status: number, type: number, variants: number, freshUntil: number): boolean
+  dispatchDelete(dispatcher: Dispatch, key: string): number
 }
+
+/**
+ * The server's one call per request (native/dispatch.h): route lookup and, for
+ * a cached route, the cache probe; numbers in and out through the io array.
+ */
+export type Dispatch = (path: string, query?: string, ifNoneMatch?: string) => void
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
 export type CacheGetInto = (key: string, target: Uint8Array) => number

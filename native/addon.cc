@@ -4,13 +4,15 @@
 #include <node_api.h>
 
 #include "cache.h"
+#include "dispatch.h"
 #include "probe.h"
 #include "router.h"
 
 namespace griddle {
 
 static napi_value init(napi_env env, napi_value exports) {
-  if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports)) return nullptr;
+  if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
+      !initDispatch(env, exports)) return nullptr;
   return exports;
 }
 

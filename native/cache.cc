@@ -158,7 +158,7 @@ static bool readValue(napi_env env, napi_value v, std::vector<uint8_t>* scratch,
   return true;
 }
 
-static bool readTags(napi_env env, napi_value v, std::vector<std::string>* tags) {
+bool readTags(napi_env env, napi_value v, std::vector<std::string>* tags) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   if (t == napi_undefined || t == napi_null) return true;
@@ -313,6 +313,11 @@ static napi_value JS_cacheClose(napi_env env, napi_callback_info info) {
   CacheHandle* handle = unwrapHandle(env, argv[0], false);
   if (handle != nullptr) handle->store.reset();
   return nullptr;
+}
+
+std::shared_ptr<CacheStore> cacheStoreOf(napi_env env, napi_value handle) {
+  CacheHandle* h = unwrapHandle(env, handle);
+  return h == nullptr ? nullptr : h->store;
 }
 
 bool initCache(napi_env env, napi_value exports) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace griddle {
 namespace cache {
@@ -85,5 +86,12 @@ uint64_t maxEntryBytes(const CacheStore* store);
 }  // namespace cache
 
 bool initCache(napi_env env, napi_value exports);
+
+// The store behind a JS cache handle (the getInto function), for other native
+// modules; null after throwing a TypeError when `handle` is not an open cache.
+std::shared_ptr<cache::CacheStore> cacheStoreOf(napi_env env, napi_value handle);
+
+// Reads undefined, null or an array of strings as UTF-8 tag names.
+bool readTags(napi_env env, napi_value v, std::vector<std::string>* tags);
 
 }  // namespace griddle

@@ -502,11 +502,8 @@ static bool readParts(napi_env env, napi_value array, std::vector<RoutePart>* pa
 // parts come from lib/router.ts: 's' + static text, 'p' + template, 'w'.
 static napi_value JS_routerInsert(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(4);
-  bool tagged = false;
-  napi_check_object_type_tag(env, argv[0], &ROUTER_TAG, &tagged);
-  if (!tagged) return throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'router' is not a griddle router");
-  void* p = nullptr;
-  napi_unwrap(env, argv[0], &p);
+  RouterCore* core = routerOf(env, argv[0]);
+  if (core == nullptr) return nullptr;
   int32_t method, routeId;
   std::vector<RoutePart> parts;
   if (!argInt32(env, argv[1], "method", &method) || !argInt32(env, argv[3], "routeId", &routeId)) return nullptr;
@@ -515,8 +512,20 @@ static napi_value JS_routerInsert(napi_env env, napi_callback_info info) {
     return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'parts' must be an array of encoded route parts");
   }
   napi_value result;
-  napi_create_int32(env, static_cast<RouterCore*>(p)->insert(static_cast<uint32_t>(method), parts, routeId), &result);
+  napi_create_int32(env, core->insert(static_cast<uint32_t>(method), parts, routeId), &result);
   return result;
+}
+
+RouterCore* routerOf(napi_env env, napi_value handle) {
+  bool tagged = false;
+  napi_check_object_type_tag(env, handle, &ROUTER_TAG, &tagged);
+  if (!tagged) {
+    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'router' is not a griddle router");
+    return nullptr;
+  }
+  void* p = nullptr;
+  napi_unwrap(env, handle, &p);
+  return static_cast<RouterCore*>(p);
 }
 
 bool initRouter(napi_env env, napi_value exports) {

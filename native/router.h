@@ -133,4 +133,8 @@ class RouterCore {
 
 bool initRouter(napi_env env, napi_value exports);
 
+// The RouterCore behind a router handle (its lookup function), for other
+// native modules; null after throwing a TypeError when it is not one.
+RouterCore* routerOf(napi_env env, napi_value handle);
+
 }  // namespace griddle

@@ -6,6 +6,7 @@
     "cache.cc",
     "cache-shard.cc",
     "cache-store.cc",
+    "dispatch.cc",
     "probe.cc",
     "router.cc",
     "util/boundary.cc",
