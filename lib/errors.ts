@@ -23,6 +23,22 @@ export const ERRORS = {
   GRIDDLE_ERR_ROUTE_CONFLICT: { message: 'A route with this method and pattern already exists' },
   GRIDDLE_ERR_BAD_URL: { message: 'Malformed URL', status: 400 },
   GRIDDLE_ERR_NOT_FOUND: { message: 'Not Found', status: 404 },
+  GRIDDLE_ERR_URL_TOO_LONG: { message: 'URI Too Long', status: 414 },
+  GRIDDLE_ERR_METHOD_NOT_ALLOWED: { message: 'Method Not Allowed', status: 405 },
+  GRIDDLE_ERR_VALIDATION: { message: 'Validation failed', status: 400 },
+  GRIDDLE_ERR_BAD_REQUEST: { message: 'Bad request', status: 400 },
+  GRIDDLE_ERR_BAD_JSON: { message: 'Malformed JSON body', status: 400 },
+  GRIDDLE_ERR_BODY_TOO_LARGE: { message: 'Request body too large', status: 413 },
+  GRIDDLE_ERR_MEDIA_TYPE: { message: 'Unsupported media type', status: 415 },
+  GRIDDLE_ERR_REQUEST_TIMEOUT: { message: 'Request body not received in time', status: 408 },
+  GRIDDLE_ERR_HANDLER_TIMEOUT: { message: 'The handler did not answer in time', status: 503 },
+  GRIDDLE_ERR_INTERNAL: { message: 'Internal Server Error' },
+  GRIDDLE_ERR_SERIALIZE: { message: 'The response does not fit its schema' },
+  GRIDDLE_ERR_SCHEMA: { message: 'Invalid JSON Schema' },
+  GRIDDLE_ERR_HEADER: { message: 'Invalid header' },
+  GRIDDLE_ERR_STATUS: { message: 'Invalid status code' },
+  GRIDDLE_ERR_LISTEN: { message: 'Could not listen' },
+  GRIDDLE_ERR_APP_STATE: { message: 'Not possible in this state of the app' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS
