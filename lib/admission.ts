@@ -4,7 +4,7 @@
  * requests that are admitted keep their latency. Routes marked
  * `shedding: false` (health checks, admin) are always admitted.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import { performance } from 'node:perf_hooks'
 import { GriddleTypeError } from './errors.js'
 
 export interface AdmissionOptions {
@@ -27,7 +27,6 @@ export class Admission {
   lagging = false
   /** Requests shed so far. */
   shed = 0
-  private histogram: IntervalHistogram | null = null
   private timer: NodeJS.Timeout | null = null
 
   constructor(o: AdmissionOptions = {}) {
@@ -50,18 +49,19 @@ export class Admission {
 
   start(): void {
     if (this.maxDelayNs === 0 || this.timer !== null) return
-    const h = this.histogram = monitorEventLoopDelay({ resolution: 10 })
-    h.enable()
+    // The sampler's own lateness is the delay: it is known in the first tick
+    // after a stall, so the requests queued behind the stall are the ones shed.
+    let last = performance.now()
     this.timer = setInterval(() => {
-      this.lagging = h.max > this.maxDelayNs
-      h.reset()
+      const now = performance.now()
+      this.lagging = (now - last - SAMPLE_MS) * 1e6 > this.maxDelayNs
+      last = now
     }, SAMPLE_MS)
     this.timer.unref()
   }
 
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer)
-    this.histogram?.disable()
     this.timer = null
     this.lagging = false
   }

@@ -43,6 +43,22 @@ interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
 let clusters = 0
 
+/**
+ * A free port for the workers to share. uWS cannot share a port the kernel
+ * chose (bind to port 0 opts out of SO_REUSEPORT sharing on Linux), so port 0
+ * is resolved here first.
+ */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
 function portIsFree(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const s = createServer()
@@ -61,7 +77,7 @@ function moduleUrl(app: string | URL): string {
 
 class WorkerCluster implements Cluster {
   readonly host: string
-  port: number
+  readonly port: number
   restarts = 0
   private readonly live = new Set<Worker>()
   private closing: Promise<void> | null = null
@@ -129,10 +145,11 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
     const busy = await portIsFree(host, port)
     if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
   }
+  const shared = port === 0 ? await freePort(host) : port
   const cluster = new WorkerCluster({
     app: moduleUrl(options.app),
     workers,
-    port,
+    port: shared,
     host,
     options: options.options ?? {},
     restartDelayMs: options.restartDelayMs ?? 100,
@@ -140,9 +157,7 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
     cacheName: `griddle-serve-${process.pid}-${++clusters}`,
   })
   try {
-    // The first worker settles the port (port 0 picks one); the rest join it.
-    cluster.port = await cluster.start(0)
-    await Promise.all(Array.from({ length: workers - 1 }, (_, i) => cluster.start(i + 1)))
+    await Promise.all(Array.from({ length: workers }, (_, i) => cluster.start(i)))
   } catch (err) {
     await cluster.close()
     throw err
