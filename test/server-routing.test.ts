@@ -172,3 +172,18 @@ test('pipelined requests after a synchronous answer are answered in order', asyn
     assert.equal(res.text.split('{"a":1}').length - 1, 2)
   })
 })
+
+test('204 and 304 answers carry no body, whatever the handler returned', async () => {
+  await withApp((app) => {
+    app.delete('/things/:id', (req, reply) => { reply.code(204); return { ignored: true } })
+    app.get('/cached', (req, reply) => { reply.code(304).header('etag', '"v1"'); return 'ignored' })
+    app.get('/after', () => 'after')
+  }, async (port) => {
+    const lines = ['DELETE /things/1', 'GET /cached', 'GET /after'].map((l) => `${l} HTTP/1.1\r\nHost: x\r\n\r\n`).join('')
+    const res = await raw(port, lines, 500)
+    assert.deepEqual([...res.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['204', '304', '200'])
+    assert.doesNotMatch(res.text, /ignored/)
+    assert.match(res.text, /etag: "v1"/)
+    assert.match(res.text, /after$/)
+  })
+})
