@@ -149,10 +149,24 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
   if (type !== null) res.writeHeader('content-type', type)
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!)
-  if (head) {
-    // uWS does not count endWithoutBody as answering: without a handler it aborts the process.
+  if (status === 204 || status === 304) {
+    // These statuses never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned.
     res.onAborted(noop)
-    res.endWithoutBody(byteLength(payload), close)
+    if (close) res.endWithoutBody(0, true)
+    else res.endWithoutBody()
+  } else if (head) {
+    // uWS 20.30 writes the body of end() even for HEAD, and endWithoutBody(n)
+    // leaves the connection waiting for n body bytes (any argument, even
+    // undefined, counts). A header plus a bare endWithoutBody() answers and
+    // keeps the connection; when it closes anyway, endWithoutBody(n, true)
+    // is right. uWS aborts the process if the response has no abort handler.
+    res.onAborted(noop)
+    if (close) {
+      res.endWithoutBody(byteLength(payload), true)
+    } else {
+      res.writeHeader('Content-Length', String(byteLength(payload)))
+      res.endWithoutBody()
+    }
   } else {
     res.end(payload, close)
   }

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { Agent, request as httpRequest } from 'node:http'
 import { createApp } from 'griddle'
-import { request, withApp } from './helpers/http.js'
+import { raw, request, withApp } from './helpers/http.js'
 
 test('a GET route answers JSON with its params, query, url and headers copied into req', async () => {
   await withApp((app) => {
@@ -133,4 +134,56 @@ test('invalid options and routes are refused with coded errors', () => {
   assert.throws(() => app.get('/s', { schema: { response: { 200: { type: 'nope' } } } }, () => 1), { code: 'GRIDDLE_ERR_SCHEMA' })
   assert.throws(() => app.get('/t', { schema: { params: { type: 'nope' } } }, () => 1), { code: 'GRIDDLE_ERR_SCHEMA' })
   assert.throws(() => app.get('/u', { schema: { response: { ok: {} } } }, () => 1), { code: 'GRIDDLE_ERR_SCHEMA' })
+})
+
+test('a keep-alive connection carries HEAD, GET, async and error answers in turn', async () => {
+  await withApp((app) => {
+    app.get('/sync', () => ({ a: 1 }))
+    app.get('/async', async () => { await new Promise((r) => setTimeout(r, 5)); return 'later' })
+  }, async (port) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const sockets = new Set<unknown>()
+    agent.on('free', (socket) => sockets.add(socket))
+    try {
+      const seen: Array<[number, string]> = []
+      for (const [method, path] of [['HEAD', '/async'], ['GET', '/sync'], ['HEAD', '/sync'], ['GET', '/async'], ['GET', '/missing'], ['HEAD', '/missing'], ['GET', '/sync']]) {
+        const res = await new Promise<[number, string]>((resolve, reject) => {
+          httpRequest({ host: '127.0.0.1', port, method, path, agent }, (r) => {
+            let text = ''
+            r.on('data', (c) => { text += c })
+            r.on('end', () => resolve([r.statusCode!, text]))
+          }).on('error', reject).end()
+        })
+        seen.push(res)
+      }
+      assert.deepEqual(seen, [[200, ''], [200, '{"a":1}'], [200, ''], [200, 'later'], [404, seen[4]![1]], [404, ''], [200, '{"a":1}']])
+      assert.equal(sockets.size, 1, 'every request used the same connection')
+    } finally {
+      agent.destroy()
+    }
+  })
+})
+
+test('pipelined requests after a synchronous answer are answered in order', async () => {
+  await withApp((app) => { app.get('/sync', () => ({ a: 1 })) }, async (port) => {
+    const lines = ['HEAD /sync', 'GET /sync', 'GET /missing', 'GET /sync'].map((l) => `${l} HTTP/1.1\r\nHost: x\r\n\r\n`).join('')
+    const res = await raw(port, lines, 500)
+    assert.deepEqual([...res.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['200', '200', '404', '200'])
+    assert.equal(res.text.split('{"a":1}').length - 1, 2)
+  })
+})
+
+test('204 and 304 answers carry no body, whatever the handler returned', async () => {
+  await withApp((app) => {
+    app.delete('/things/:id', (req, reply) => { reply.code(204); return { ignored: true } })
+    app.get('/cached', (req, reply) => { reply.code(304).header('etag', '"v1"'); return 'ignored' })
+    app.get('/after', () => 'after')
+  }, async (port) => {
+    const lines = ['DELETE /things/1', 'GET /cached', 'GET /after'].map((l) => `${l} HTTP/1.1\r\nHost: x\r\n\r\n`).join('')
+    const res = await raw(port, lines, 500)
+    assert.deepEqual([...res.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['204', '304', '200'])
+    assert.doesNotMatch(res.text, /ignored/)
+    assert.match(res.text, /etag: "v1"/)
+    assert.match(res.text, /after$/)
+  })
 })

@@ -156,3 +156,21 @@ test('many slow handlers in flight at once all get their answers', async () => {
     res.forEach((r, n) => assert.deepEqual(r.json(), { n }))
   })
 })
+
+test('a request pipelined behind an unanswered one makes uWS drop the connection; the handler sees the abort and the server keeps serving', async () => {
+  let aborted = 0
+  await withApp((app) => {
+    app.get('/async', async (req) => {
+      req.signal.addEventListener('abort', () => aborted++)
+      await sleep(20)
+      return 'later'
+    })
+    app.get('/ok', () => 'ok')
+  }, async (port) => {
+    const res = await raw(port, 'GET /async HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n', 500)
+    assert.equal(res.text, '')
+    await sleep(50)
+    assert.equal(aborted, 1)
+    assert.equal((await request(port, '/ok')).text, 'ok')
+  })
+})
