@@ -151,28 +151,40 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!)
   if (status === 204 || status === 304) {
     // These statuses never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned.
-    res.onAborted(noop)
-    if (close) res.endWithoutBody(0, true)
-    else res.endWithoutBody()
+    endEmpty(res, close)
   } else if (head) {
-    // uWS 20.30 writes the body of end() even for HEAD, and endWithoutBody(n)
-    // leaves the connection waiting for n body bytes (any argument, even
-    // undefined, counts). A header plus a bare endWithoutBody() answers and
-    // keeps the connection; when it closes anyway, endWithoutBody(n, true)
-    // is right. uWS aborts the process if the response has no abort handler.
-    res.onAborted(noop)
-    if (close) {
-      res.endWithoutBody(byteLength(payload), true)
-    } else {
-      res.writeHeader('Content-Length', String(byteLength(payload)))
-      res.endWithoutBody()
-    }
+    endHead(res, byteLength(payload), close)
   } else {
     res.end(payload, close)
   }
 }
 
 export function noop(): void {}
+
+/** Ends a response that has no body (204, 304). */
+export function endEmpty(res: UwsResponse, close: boolean): void {
+  res.onAborted(noop)
+  if (close) res.endWithoutBody(0, true)
+  else res.endWithoutBody()
+}
+
+/**
+ * Ends a HEAD response announcing `length` body bytes. uWS 20.30 writes the
+ * body of end() even for HEAD, and endWithoutBody(n) leaves the connection
+ * waiting for n body bytes (any argument, even undefined, counts). A header
+ * plus a bare endWithoutBody() answers and keeps the connection; when it
+ * closes anyway, endWithoutBody(n, true) is right. uWS aborts the process if
+ * the response has no abort handler.
+ */
+export function endHead(res: UwsResponse, length: number, close: boolean): void {
+  res.onAborted(noop)
+  if (close) {
+    res.endWithoutBody(length, true)
+  } else {
+    res.writeHeader('Content-Length', String(length))
+    res.endWithoutBody()
+  }
+}
 
 export interface ErrorPayload {
   statusCode: number

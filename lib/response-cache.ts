@@ -7,7 +7,7 @@
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import { GriddleTypeError } from './errors.js'
 import { ENCODING, ETAG_TEXT, IO, VARIANT, type Dispatcher } from './dispatch.js'
-import { STATUS_LINES, noop } from './reply.js'
+import { STATUS_LINES, endEmpty, endHead } from './reply.js'
 import type { Request } from './request.js'
 import type { UwsResponse } from './uws.js'
 
@@ -114,8 +114,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, type
     res.writeStatus('304 Not Modified')
     res.writeHeader('etag', etag)
     for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
-    res.onAborted(noop)
-    res.endWithoutBody(undefined, close)
+    endEmpty(res, close)
     return
   }
   const status = io[IO.STATUS]!
@@ -126,8 +125,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, type
   if (encoding !== 0) res.writeHeader('content-encoding', CONTENT_ENCODING[encoding]!)
   for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
   if (head) {
-    res.onAborted(noop)
-    res.endWithoutBody(n, close)
+    endHead(res, n, close)
   } else {
     res.end(d.out.subarray(0, n), close)
   }
