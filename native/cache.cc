@@ -210,7 +210,7 @@ static napi_value JS_cacheSet(napi_env env, napi_callback_info info) {
     meta.etag = static_cast<uint32_t>(m[3]) | (static_cast<uint64_t>(static_cast<uint32_t>(m[4])) << 32);
   }
   cache::SetOptions options;
-  options.ttlMs = ttlMs >= 1 && ttlMs < 9.2e12 ? static_cast<int64_t>(ttlMs) : 0;
+  options.ttlMs = ttlMs >= 1 && ttlMs <= static_cast<double>(cache::MAX_TTL_MS) ? static_cast<int64_t>(ttlMs) : 0;
   options.tags = views.data();
   options.tagCount = views.size();
   options.meta = &meta;

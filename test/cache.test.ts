@@ -102,6 +102,7 @@ test('expired entries are never returned and are reclaimed without being read', 
   c.set('short', 'x')
   c.set('long', 'y', { ttlMs: 60_000 })
   c.set('forever', 'z', { ttlMs: 0 })
+  c.set('beyond', 'w', { ttlMs: Number.MAX_SAFE_INTEGER })
   for (let i = 0; i < 100; i++) c.set(`bulk-${i}`, 'b', { ttlMs: 10 + i })
   assert.equal(c.get('short')?.toString(), 'x')
   await sleep(200)
@@ -109,10 +110,11 @@ test('expired entries are never returned and are reclaimed without being read', 
   assert.equal(c.getInto('short', new Uint8Array(8)), CACHE_STATUS.MISS)
   assert.equal(c.has('bulk-5'), false)
   const s = c.stats()
-  assert.equal(s.entries, 2, 'the 100 expired entries were reclaimed by the timer wheel')
+  assert.equal(s.entries, 3, 'the 100 expired entries were reclaimed by the timer wheel')
   assert.equal(s.expirations, 101)
   assert.equal(c.get('long')?.toString(), 'y')
   assert.equal(c.get('forever')?.toString(), 'z')
+  assert.equal(c.get('beyond')?.toString(), 'w', 'a TTL beyond 10^12 ms means never')
 })
 
 test('invalidateTag removes exactly the entries carrying the tag', () => {
