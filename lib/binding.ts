@@ -31,6 +31,8 @@ export interface NativeBinding {
   cacheStats(cache: CacheGetInto, out: Float64Array): void
   cacheMaxEntryBytes(cache: CacheGetInto): number
   cacheClose(cache: CacheGetInto): void
+  /** Test hook for the C++ API dispatch uses: a latin1 key on the named store. */
+  cacheProbeLatin1(name: string, key: string, target: Uint8Array): number
 }
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */

@@ -275,7 +275,8 @@ void Shard::unlinkTags(Entry* e) {
     if (link.prev != nullptr) link.prev->next = link.next;
     else link.head->first = link.next;
     if (link.next != nullptr) link.next->prev = link.prev;
-    if (link.head->first == nullptr) tags_.erase(*link.head->name);
+    // Erase through an iterator: the key argument would be the node's own key.
+    if (link.head->first == nullptr) tags_.erase(tags_.find(*link.head->name));
   }
 }
 

@@ -227,3 +227,18 @@ test('native cache calls refuse forged handles and closed handles', () => {
   assert.equal(h('k', new Uint8Array(4)), CACHE_STATUS.CLOSED)
   assert.throws(() => native.cacheGet(h, 'k'), { code: 'GRIDDLE_ERR_CACHE_CLOSED' })
 })
+
+test('the C++ API finds named stores and hashes latin1 keys like the JavaScript ones', () => {
+  const c = new Cache({ name: 'test-latin1', maxBytes: MB })
+  const key = '/caf\u00e9/\u00fc?x=\u00ff'
+  c.set(key, 'body')
+  const target = new Uint8Array(16)
+  assert.equal(native.cacheProbeLatin1('test-latin1', key, target), 4)
+  assert.equal(Buffer.from(target.subarray(0, 4)).toString(), 'body')
+  assert.equal(native.cacheProbeLatin1('test-latin1', '/cafe/', target), CACHE_STATUS.MISS)
+  assert.equal(native.cacheProbeLatin1('test-latin1', key, new Uint8Array(2)), CACHE_STATUS.TOO_SMALL)
+  assert.equal(native.cacheProbeLatin1('no-such-cache', key, target), CACHE_STATUS.CLOSED)
+  const long = '/x'.repeat(400)
+  c.set(long, 'long key')
+  assert.equal(native.cacheProbeLatin1('test-latin1', long, target), 8)
+})
