@@ -50,12 +50,7 @@ Entry* Shard::lookup(uint64_t hash, const char16_t* key, size_t keyUnits) {
     removeEntry(e, EXPIRED);
     e = nullptr;
   }
-  if (e == nullptr) {
-    misses_++;
-    return nullptr;
-  }
-  hits_++;
-  if (e->freq < 3) e->freq++;
+  if (e == nullptr) misses_++;
   return e;
 }
 

@@ -116,8 +116,9 @@ int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* 
   if (e == nullptr) return GET_MISS;
   if (meta != nullptr) *meta = e->meta;
   if (length != nullptr) *length = e->valueLen;
-  if (e->valueLen > cap) return GET_TOO_SMALL;
+  if (e->valueLen > cap) return GET_TOO_SMALL;  // neither a hit nor a miss: the caller retries
   std::memcpy(dst, e->value(), e->valueLen);
+  shard.hit(e);
   return e->valueLen;
 }
 

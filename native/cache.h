@@ -91,8 +91,9 @@ int32_t acquire(std::string_view name, uint64_t maxBytes, std::shared_ptr<CacheS
 CacheStore* find(std::string_view name);
 
 // hot path: copies the value into dst and returns its length; GET_MISS when
-// absent or expired; GET_TOO_SMALL when cap is too small (nothing copied).
-// meta and length (when not null) are written on a hit and on GET_TOO_SMALL.
+// absent or expired; GET_TOO_SMALL when cap is too small (nothing copied,
+// counted as neither hit nor miss). meta and length (when not null) are
+// written on a hit and on GET_TOO_SMALL.
 int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* dst, size_t cap,
                 EntryMeta* meta, uint32_t* length);
 int64_t getIntoLatin1(CacheStore* store, const char* key, size_t keyLen, uint8_t* dst, size_t cap,

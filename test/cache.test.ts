@@ -26,6 +26,9 @@ test('cache stores strings and bytes and returns copies of them', () => {
   assert.equal(c.has('s'), false)
   assert.equal(c.set('empty', ''), true)
   assert.equal(c.get('empty')?.length, 0)
+  const big = new Uint8Array(100_000).map((_, i) => i % 251)
+  c.set('big', big)
+  assert.deepEqual(c.get('big'), Buffer.from(big))
   c.close()
 })
 
@@ -43,6 +46,8 @@ test('getInto copies into the caller buffer and reports misses and short buffers
   assert.equal(CACHE_STATUS.TOO_SMALL, -2)
   assert.ok(small.every((x) => x === 0), 'nothing is copied into a short buffer')
   assert.equal(c[kCacheMeta]().length, 4096, 'the needed length is reported')
+  assert.equal(c.get('k')?.length, 4096)
+  assert.deepEqual([c.stats().hits, c.stats().misses], [2, 1], 'a short buffer is neither a hit nor a miss')
   // A Buffer is a Uint8Array, and a view at an offset receives the bytes at its start.
   const big = Buffer.alloc(5000)
   assert.equal(c.getInto('k', big.subarray(10)), 4096)
