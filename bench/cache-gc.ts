@@ -58,7 +58,14 @@ const fillMs = Date.now() - fillStart
 ;(globalThis as { gc?: () => void }).gc?.()
 
 const pauses: number[] = []
-const obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) pauses.push(e.duration) })
+const kinds: Record<string, number[]> = {}
+const obs = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    pauses.push(e.duration)
+    const k = String((e as { detail?: { kind?: number } }).detail?.kind)
+    ;(kinds[k] ??= []).push(Math.round(e.duration * 100) / 100)
+  }
+})
 obs.observe({ entryTypes: ['gc'] })
 
 let ops = 0, gets = 0, hits = 0, maxRss = 0
@@ -82,5 +89,6 @@ const q = (p: number) => pauses.length === 0 ? 0 : pauses[Math.min(pauses.length
 console.log(JSON.stringify({
   case: kind, seconds: wall / 1000, fillMs, ops, opsPerSec: ops / (wall / 1000), hitRatio: hits / gets,
   gcCount: pauses.length, gcP99Ms: q(0.99), gcMaxMs: pauses.at(-1) ?? 0, gcShare: total / wall,
+  gcKinds: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, { n: v.length, max: Math.max(...v) }])),
   rssMB: Math.max(maxRss, process.memoryUsage().rss) / 1048576, heapUsedMB: process.memoryUsage().heapUsed / 1048576,
 }))

@@ -1,7 +1,7 @@
 /**
  * The cache benchmarks (npm run bench:cache), each case in a fresh process,
  * run one at a time; prints Markdown tables for bench/RESULTS.md.
- *   node dist/bench/cache.bench.js [ops] [gc] [hit] [--runs=N] [--seconds=S]
+ *   node dist/bench/cache.bench.js [ops] [gc] [hit] [--runs=N] [--seconds=S] [--gc-flags="--v8-flag ..."]
  */
 import { execFileSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
@@ -58,11 +58,13 @@ function gc(): void {
   const all = new Map<string, any[]>()
   for (let r = 0; r < runs; r++) {
     for (const k of r % 2 === 0 ? kinds : [...kinds].reverse()) {
-      const res = child('cache-gc.js', [k, String(seconds)], {}, ['--expose-gc', '--max-old-space-size=6144'])
+      const extra = args.find((a) => a.startsWith('--gc-flags='))?.slice('--gc-flags='.length).split(' ').filter(Boolean) ?? []
+      const res = child('cache-gc.js', [k, String(seconds)], {}, ['--expose-gc', '--max-old-space-size=6144', ...extra])
       console.error(JSON.stringify(res))
       all.set(k, [...(all.get(k) ?? []), res])
     }
   }
+  console.log(`\nnode flags: --expose-gc --max-old-space-size=6144 ${args.find((a) => a.startsWith('--gc-flags=')) ?? ''}`)
   console.log(`\n| case | GC p99 ms | GC max ms (spread) | GC share of wall | ops/s | RSS MB | fill s |`)
   console.log('| --- | --- | --- | --- | --- | --- | --- |')
   for (const k of kinds) {

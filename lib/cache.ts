@@ -10,7 +10,7 @@ import { kCacheHandle, kCacheMeta, kOut } from './symbols.js'
 export interface CacheOptions {
   /** Upper bound on keys + values + per-entry bookkeeping, in bytes. */
   maxBytes: number
-  /** Default time to live of entries set through this handle, in ms (0: none). */
+  /** Default time to live of entries set through this handle, in ms (0, or over 10^12: none). */
   ttlMs?: number
   /** Attach to the process-wide store of this name (shared by worker threads). */
   name?: string
@@ -32,7 +32,7 @@ export interface CacheEntryMeta {
 }
 
 export interface CacheSetOptions {
-  /** Time to live in ms, overriding the handle's default (0: never expires). */
+  /** Time to live in ms, overriding the handle's default (0, or over 10^12: never expires). */
   ttlMs?: number
   /** Tags for invalidateTag (non-empty strings, at most 64). */
   tags?: string[]

@@ -50,12 +50,7 @@ Entry* Shard::lookup(uint64_t hash, const char16_t* key, size_t keyUnits) {
     removeEntry(e, EXPIRED);
     e = nullptr;
   }
-  if (e == nullptr) {
-    misses_++;
-    return nullptr;
-  }
-  hits_++;
-  if (e->freq < 3) e->freq++;
+  if (e == nullptr) misses_++;
   return e;
 }
 
@@ -275,7 +270,8 @@ void Shard::unlinkTags(Entry* e) {
     if (link.prev != nullptr) link.prev->next = link.next;
     else link.head->first = link.next;
     if (link.next != nullptr) link.next->prev = link.prev;
-    if (link.head->first == nullptr) tags_.erase(*link.head->name);
+    // Erase through an iterator: the key argument would be the node's own key.
+    if (link.head->first == nullptr) tags_.erase(tags_.find(*link.head->name));
   }
 }
 

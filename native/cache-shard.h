@@ -77,8 +77,13 @@ class alignas(64) Shard {
 
   void init(uint64_t budget);
   Entry* find(uint64_t hash, const char16_t* key, size_t keyUnits) const;
-  // Counts a hit or a miss; an expired entry is reclaimed and counted as a miss.
+  // Counts a miss when absent; an expired entry is reclaimed and counted as a
+  // miss. The caller counts a hit with hit() once it has served the entry.
   Entry* lookup(uint64_t hash, const char16_t* key, size_t keyUnits);
+  void hit(Entry* e) {
+    hits_++;
+    if (e->freq < 3) e->freq++;
+  }
   // Takes ownership of e; replaces an entry with the same key; evicts to fit.
   // tags: e->tagCount UTF-8 names, without duplicates.
   void insert(Entry* e, const std::string_view* tags, int64_t now);

@@ -116,8 +116,9 @@ int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* 
   if (e == nullptr) return GET_MISS;
   if (meta != nullptr) *meta = e->meta;
   if (length != nullptr) *length = e->valueLen;
-  if (e->valueLen > cap) return GET_TOO_SMALL;
+  if (e->valueLen > cap) return GET_TOO_SMALL;  // neither a hit nor a miss: the caller retries
   std::memcpy(dst, e->value(), e->valueLen);
+  shard.hit(e);
   return e->valueLen;
 }
 
@@ -163,7 +164,7 @@ bool set(CacheStore* store, const char16_t* key, size_t keyLen, const uint8_t* v
   std::memcpy(e->key(), key, keyLen * sizeof(char16_t));
   if (valueLen != 0) std::memcpy(e->value(), value, valueLen);
   int64_t now = nowNs();
-  if (options.ttlMs > 0) e->expiresAt = now + options.ttlMs * 1000000;
+  if (options.ttlMs > 0 && options.ttlMs <= MAX_TTL_MS) e->expiresAt = now + options.ttlMs * 1000000;
   Shard& shard = store->shardFor(e->hash);
   std::lock_guard<std::mutex> lock(shard.mu);
   shard.insert(e, options.tags, now);

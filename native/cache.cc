@@ -22,8 +22,15 @@ enum StatsOut { ST_ENTRIES, ST_BYTES, ST_MAX_BYTES, ST_HITS, ST_MISSES, ST_EVICT
 
 struct CacheHandle {
   std::shared_ptr<CacheStore> store;  // null once closed
-  int32_t* out;                       // kept alive by the JS Cache object
+  int32_t* out;                       // getInto writes here
+  napi_ref outRef = nullptr;          // keeps `out` alive as long as the handle
 };
+
+static void finalizeHandle(napi_env env, void* p, void*) {
+  auto* handle = static_cast<CacheHandle*>(p);
+  if (handle->outRef != nullptr) napi_delete_reference(env, handle->outRef);
+  delete handle;
+}
 
 static const napi_type_tag CACHE_TAG = {0x67726964646c6502ULL, 0x6361636865000001ULL};
 
@@ -98,8 +105,7 @@ static CacheHandle* unwrapHandle(napi_env env, napi_value v, bool requireOpen = 
 }
 
 // (name: string | null, maxBytes: number, out: Int32Array) -> getInto function
-// (the handle), or a negative cache::AcquireStatus. The caller keeps `out`
-// alive as long as the handle.
+// (the handle), or a negative cache::AcquireStatus. The handle keeps `out` alive.
 static napi_value JS_cacheOpen(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(3);
   double maxBytes;
@@ -127,10 +133,10 @@ static napi_value JS_cacheOpen(napi_env env, napi_callback_info info) {
     handle->store = cache::create(static_cast<uint64_t>(maxBytes));
   }
   napi_value fn;
-  if (napi_create_function(env, "getInto", NAPI_AUTO_LENGTH, JS_cacheGetInto, handle, &fn) != napi_ok ||
-      napi_wrap(env, fn, handle, [](napi_env, void* p, void*) { delete static_cast<CacheHandle*>(p); }, nullptr,
-                nullptr) != napi_ok) {
-    delete handle;
+  if (napi_create_reference(env, argv[2], 1, &handle->outRef) != napi_ok ||
+      napi_create_function(env, "getInto", NAPI_AUTO_LENGTH, JS_cacheGetInto, handle, &fn) != napi_ok ||
+      napi_wrap(env, fn, handle, finalizeHandle, nullptr, nullptr) != napi_ok) {
+    finalizeHandle(env, handle, nullptr);
     return nullptr;
   }
   napi_type_tag_object(env, fn, &CACHE_TAG);
@@ -210,7 +216,7 @@ static napi_value JS_cacheSet(napi_env env, napi_callback_info info) {
     meta.etag = static_cast<uint32_t>(m[3]) | (static_cast<uint64_t>(static_cast<uint32_t>(m[4])) << 32);
   }
   cache::SetOptions options;
-  options.ttlMs = ttlMs >= 1 && ttlMs < 9.2e12 ? static_cast<int64_t>(ttlMs) : 0;
+  options.ttlMs = ttlMs >= 1 && ttlMs <= static_cast<double>(cache::MAX_TTL_MS) ? static_cast<int64_t>(ttlMs) : 0;
   options.tags = views.data();
   options.tagCount = views.size();
   options.meta = &meta;
@@ -320,6 +326,28 @@ std::shared_ptr<CacheStore> cacheStoreOf(napi_env env, napi_value handle) {
   return h == nullptr ? nullptr : h->store;
 }
 
+// (name: string, key: string, target: Uint8Array) -> cache::getIntoLatin1 on
+// the named store found with cache::find (GET_CLOSED when there is none). Not
+// a hot path: it lets tests drive the C++ API that griddle's dispatch calls,
+// with the key read as latin1 the way dispatch reads URLs.
+static napi_value JS_cacheProbeLatin1(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(3);
+  size_t nameLen = 0, keyLen = 0;
+  if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &nameLen) != napi_ok ||
+      napi_get_value_string_latin1(env, argv[1], nullptr, 0, &keyLen) != napi_ok)
+    return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "arguments 'name' and 'key' must be strings");
+  std::string name(nameLen, '\0'), key(keyLen, '\0');
+  napi_get_value_string_utf8(env, argv[0], name.data(), nameLen + 1, &nameLen);
+  napi_get_value_string_latin1(env, argv[1], key.data(), keyLen + 1, &keyLen);
+  void* data;
+  size_t length;
+  if (!argTypedArray(env, argv[2], "target", napi_uint8_array, &data, &length)) return nullptr;
+  CacheStore* store = cache::find(name);
+  if (store == nullptr) return int32Value(env, cache::GET_CLOSED);
+  return int32Value(env, cache::getIntoLatin1(store, key.data(), key.size(), static_cast<uint8_t*>(data), length,
+                                              nullptr, nullptr));
+}
+
 bool initCache(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "cacheOpen", JS_cacheOpen);
   GRIDDLE_EXPORT(env, exports, "cacheSet", JS_cacheSet);
@@ -331,6 +359,7 @@ bool initCache(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "cacheStats", JS_cacheStats);
   GRIDDLE_EXPORT(env, exports, "cacheMaxEntryBytes", JS_cacheMaxEntryBytes);
   GRIDDLE_EXPORT(env, exports, "cacheClose", JS_cacheClose);
+  GRIDDLE_EXPORT(env, exports, "cacheProbeLatin1", JS_cacheProbeLatin1);
   napi_value v;
   napi_create_int32(env, OUT_SIZE, &v);
   napi_set_named_property(env, exports, "CACHE_OUT_LENGTH", v);

@@ -2,6 +2,30 @@
 // (the server's dispatch) call directly, with no Node-API in between, plus the
 // registration of its JavaScript boundary (native/cache.cc).
 //
+// Design, and why:
+// - Memory: one malloc'd block per entry (header, tag links, key, value)
+//   outside V8's heap, so a large cache adds nothing for the GC to trace.
+//   Keys, values and per-entry bookkeeping (entryOverhead(), tagOverhead())
+//   are charged against maxBytes; stats().bytes never exceeds it.
+// - Eviction: S3-FIFO (Yang et al., SOSP 2023): a small FIFO taking ~10 % of
+//   the bytes filters one-hit wonders and scans, a main FIFO with reinsertion
+//   keeps what is read again, a ghost table of recently evicted key hashes
+//   lets a returning key skip the filter. Chosen over W-TinyLFU because a hit
+//   only bumps a 2-bit counter (no list surgery, no sketch to update), which
+//   keeps the read path short under a lock, and because it matched or beat
+//   LRU's hit ratio on every trace we ran (bench/RESULTS.md).
+// - Threads: sharded locks. A store has up to 64 shards (power of two, each
+//   with >= 4 MiB when the store has it), chosen by the top bits of the key's
+//   hash; each shard has its own std::mutex over its hash table, queues, TTL
+//   wheel and tag index. A value is copied out while its shard is locked, so a
+//   reader never sees it torn or freed. An entry must fit in one shard, which
+//   bounds the largest entry (maxEntryBytes()).
+// - TTL: checked on every read (an expired entry is never returned), and
+//   reclaimed by a per-shard timer wheel advanced on writes (a bounded number
+//   of slots per call) and by stats(): never a full scan on the request path.
+// - Tags: per shard, tag -> intrusive list of the entries carrying it, so
+//   invalidateTag costs one lookup per shard plus the entries it removes.
+//
 // Keys are sequences of UTF-16 code units (what napi_get_value_string_utf16
 // gives); latin1 callers widen them first (getIntoLatin1). Keys are hashed
 // with MurmurHash3 x64-128 (first half) over those code units as little-endian
@@ -42,13 +66,16 @@ struct Stats {
 };
 
 struct SetOptions {
-  int64_t ttlMs = 0;                    // 0: never expires
+  int64_t ttlMs = 0;                    // 0, or over MAX_TTL_MS: never expires
   const std::string_view* tags = nullptr;  // UTF-8 tag names, no duplicates
   size_t tagCount = 0;
   const EntryMeta* meta = nullptr;      // null: all zero
 };
 
 class CacheStore;
+
+// About 31 years; longer TTLs mean "never" (and keep ns arithmetic in range).
+constexpr int64_t MAX_TTL_MS = 1000000000000;
 
 // Bytes charged per entry on top of key (2 bytes per code unit), value and
 // tags: the entry header, its share of the hash and ghost tables, and the
@@ -65,8 +92,9 @@ int32_t acquire(std::string_view name, uint64_t maxBytes, std::shared_ptr<CacheS
 CacheStore* find(std::string_view name);
 
 // hot path: copies the value into dst and returns its length; GET_MISS when
-// absent or expired; GET_TOO_SMALL when cap is too small (nothing copied).
-// meta and length (when not null) are written on a hit and on GET_TOO_SMALL.
+// absent or expired; GET_TOO_SMALL when cap is too small (nothing copied,
+// counted as neither hit nor miss). meta and length (when not null) are
+// written on a hit and on GET_TOO_SMALL.
 int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* dst, size_t cap,
                 EntryMeta* meta, uint32_t* length);
 int64_t getIntoLatin1(CacheStore* store, const char* key, size_t keyLen, uint8_t* dst, size_t cap,

@@ -26,6 +26,9 @@ test('cache stores strings and bytes and returns copies of them', () => {
   assert.equal(c.has('s'), false)
   assert.equal(c.set('empty', ''), true)
   assert.equal(c.get('empty')?.length, 0)
+  const big = new Uint8Array(100_000).map((_, i) => i % 251)
+  c.set('big', big)
+  assert.deepEqual(c.get('big'), Buffer.from(big))
   c.close()
 })
 
@@ -43,6 +46,8 @@ test('getInto copies into the caller buffer and reports misses and short buffers
   assert.equal(CACHE_STATUS.TOO_SMALL, -2)
   assert.ok(small.every((x) => x === 0), 'nothing is copied into a short buffer')
   assert.equal(c[kCacheMeta]().length, 4096, 'the needed length is reported')
+  assert.equal(c.get('k')?.length, 4096)
+  assert.deepEqual([c.stats().hits, c.stats().misses], [2, 1], 'a short buffer is neither a hit nor a miss')
   // A Buffer is a Uint8Array, and a view at an offset receives the bytes at its start.
   const big = Buffer.alloc(5000)
   assert.equal(c.getInto('k', big.subarray(10)), 4096)
@@ -102,6 +107,7 @@ test('expired entries are never returned and are reclaimed without being read', 
   c.set('short', 'x')
   c.set('long', 'y', { ttlMs: 60_000 })
   c.set('forever', 'z', { ttlMs: 0 })
+  c.set('beyond', 'w', { ttlMs: Number.MAX_SAFE_INTEGER })
   for (let i = 0; i < 100; i++) c.set(`bulk-${i}`, 'b', { ttlMs: 10 + i })
   assert.equal(c.get('short')?.toString(), 'x')
   await sleep(200)
@@ -109,10 +115,11 @@ test('expired entries are never returned and are reclaimed without being read', 
   assert.equal(c.getInto('short', new Uint8Array(8)), CACHE_STATUS.MISS)
   assert.equal(c.has('bulk-5'), false)
   const s = c.stats()
-  assert.equal(s.entries, 2, 'the 100 expired entries were reclaimed by the timer wheel')
+  assert.equal(s.entries, 3, 'the 100 expired entries were reclaimed by the timer wheel')
   assert.equal(s.expirations, 101)
   assert.equal(c.get('long')?.toString(), 'y')
   assert.equal(c.get('forever')?.toString(), 'z')
+  assert.equal(c.get('beyond')?.toString(), 'w', 'a TTL beyond 10^12 ms means never')
 })
 
 test('invalidateTag removes exactly the entries carrying the tag', () => {
@@ -224,4 +231,19 @@ test('native cache calls refuse forged handles and closed handles', () => {
   native.cacheClose(h)
   assert.equal(h('k', new Uint8Array(4)), CACHE_STATUS.CLOSED)
   assert.throws(() => native.cacheGet(h, 'k'), { code: 'GRIDDLE_ERR_CACHE_CLOSED' })
+})
+
+test('the C++ API finds named stores and hashes latin1 keys like the JavaScript ones', () => {
+  const c = new Cache({ name: 'test-latin1', maxBytes: MB })
+  const key = '/caf\u00e9/\u00fc?x=\u00ff'
+  c.set(key, 'body')
+  const target = new Uint8Array(16)
+  assert.equal(native.cacheProbeLatin1('test-latin1', key, target), 4)
+  assert.equal(Buffer.from(target.subarray(0, 4)).toString(), 'body')
+  assert.equal(native.cacheProbeLatin1('test-latin1', '/cafe/', target), CACHE_STATUS.MISS)
+  assert.equal(native.cacheProbeLatin1('test-latin1', key, new Uint8Array(2)), CACHE_STATUS.TOO_SMALL)
+  assert.equal(native.cacheProbeLatin1('no-such-cache', key, target), CACHE_STATUS.CLOSED)
+  const long = '/x'.repeat(400)
+  c.set(long, 'long key')
+  assert.equal(native.cacheProbeLatin1('test-latin1', long, target), 8)
 })
