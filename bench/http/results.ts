@@ -1,0 +1,143 @@
+/** Turning measurements into the markdown section of bench/RESULTS.md. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import type { LoadgenResult } from './loadgen.js'
+import { spread, type Spread } from './stats.js'
+import type { WrkResult } from './wrk.js'
+
+/** One server as it appears in the table (a repeated server appears twice). */
+export interface Unit {
+  key: string
+  name: string
+  label: string
+}
+
+export interface OpenRun {
+  rateLabel: string
+  offered: number
+  result: LoadgenResult
+}
+
+export interface ProcessRun {
+  unit: Unit
+  run: number
+  closed: WrkResult
+  open: OpenRun[]
+  validation?: OpenRun
+}
+
+export interface Header {
+  scenario: string
+  description: string
+  date: string
+  machine: string
+  command: string
+  settings: string
+  skipped: string[]
+}
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const fmtMs = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1)
+const range = (s: Spread, f: (n: number) => string): string => `${f(s.median)} [${f(s.min)}–${f(s.max)}]`
+
+function closedTable(units: Unit[], runs: ProcessRun[]): string[] {
+  const rps = (key: string): Spread => spread(runs.filter((r) => r.unit.key === key).map((r) => r.closed.rps))
+  const base = (name: string): number | undefined => {
+    const u = units.find((x) => x.name === name)
+    return u ? rps(u.key).median : undefined
+  }
+  const uws = base('uws-json')
+  const fastify = base('fastify')
+  const ratio = (v: number, b: number | undefined): string => (b ? `${(v / b).toFixed(2)}×` : '—')
+  const lines = [
+    '| server | req/s median [min–max] | vs uWS.js JSON | vs fastify | p99 ms median [min–max] | non-2xx + socket errors |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ]
+  for (const u of units) {
+    const mine = runs.filter((r) => r.unit.key === u.key)
+    const s = rps(u.key)
+    const p99 = spread(mine.map((r) => r.closed.p99Us))
+    const bad = mine.reduce((a, r) => a + r.closed.non2xx + r.closed.socketErrors, 0)
+    lines.push(`| ${u.label} | ${range(s, fmtInt)} | ${ratio(s.median, uws)} | ${ratio(s.median, fastify)} | ${range(p99, fmtMs)} | ${bad} |`)
+  }
+  return lines
+}
+
+function openRow(label: string, rateLabel: string, results: LoadgenResult[]): string {
+  const pick = (f: (r: LoadgenResult) => number): Spread => spread(results.map(f))
+  const offered = pick((r) => r.rate)
+  const achieved = pick((r) => r.achieved_rps)
+  const cpu = pick((r) => r.cpu.percent_of_core)
+  const bad = results.reduce((a, r) => a + r.errors + r.non2xx + r.unsent, 0)
+  return `| ${label} | ${rateLabel} (${fmtInt(offered.median)}) | ${fmtInt(achieved.median)} | ` +
+    `${range(pick((r) => r.latency_us.p50), fmtMs)} | ${range(pick((r) => r.latency_us.p99), fmtMs)} | ` +
+    `${range(pick((r) => r.latency_us.p99_9), fmtMs)} | ${range(pick((r) => r.latency_2xx_us.p99), fmtMs)} | ` +
+    `${bad} | ${cpu.median.toFixed(0)} [${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}] |`
+}
+
+function openTable(units: Unit[], runs: ProcessRun[]): string[] {
+  const lines = [
+    '| server | rate (req/s offered) | achieved req/s | p50 ms | p99 ms | p99.9 ms | p99 ms, 2xx only | errors + non-2xx + unsent | generator CPU % of a core |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ]
+  for (const u of units) {
+    const mine = runs.filter((r) => r.unit.key === u.key)
+    const labels = [...new Set(mine.flatMap((r) => r.open.map((o) => o.rateLabel)))]
+    for (const l of labels) {
+      lines.push(openRow(u.label, l, mine.flatMap((r) => r.open.filter((o) => o.rateLabel === l).map((o) => o.result))))
+    }
+  }
+  return lines
+}
+
+function validationLines(runs: ProcessRun[]): string[] {
+  const v = runs.filter((r) => r.validation)
+  if (v.length === 0) return []
+  const wrk = spread(v.map((r) => r.closed.rps))
+  const achieved = spread(v.map((r) => r.validation!.result.achieved_rps))
+  const cpu = spread(v.map((r) => r.validation!.result.cpu.percent_of_core))
+  return [
+    `Generator check: ${v[0]!.unit.label} offered ${v[0]!.validation!.rateLabel} by the open-loop generator ` +
+      `answered ${range(achieved, fmtInt)} req/s, against ${range(wrk, fmtInt)} req/s under wrk in the same processes ` +
+      `(ratio of medians ${(achieved.median / wrk.median).toFixed(2)}); generator CPU ${cpu.median.toFixed(0)} % ` +
+      `[${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}] of a core.`,
+    '',
+  ]
+}
+
+export function renderSection(section: string, h: Header, units: Unit[], runs: ProcessRun[]): string {
+  return [
+    `## ${section}`,
+    '',
+    `- Scenario: \`${h.scenario}\`: ${h.description}`,
+    `- Date: ${h.date}`,
+    `- Machine: ${h.machine}. Shared with other sessions running builds and benchmarks: expect noise, compare only rows of this run.`,
+    `- Command: \`${h.command}\``,
+    `- Settings: ${h.settings}`,
+    ...(h.skipped.length ? [`- Skipped: ${h.skipped.join('; ')}`] : []),
+    '',
+    '### Closed loop (wrk): maximum throughput',
+    '',
+    ...closedTable(units, runs),
+    '',
+    '### Open loop (bench/loadgen): latency at fixed arrival rates, from intended send time',
+    '',
+    ...openTable(units, runs),
+    '',
+    ...validationLines(runs),
+  ].join('\n')
+}
+
+/** Replaces the section with the same heading, or appends it. */
+export function updateResults(file: string, section: string, body: string): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n'
+  const lines = text.split('\n')
+  const start = lines.findIndex((l) => l.trim() === `## ${section}`)
+  if (start < 0) {
+    writeFileSync(file, `${text.trimEnd()}\n\n${body.trimEnd()}\n`)
+    return
+  }
+  let end = lines.findIndex((l, i) => i > start && l.startsWith('## '))
+  if (end < 0) end = lines.length
+  const next = [...lines.slice(0, start), ...body.trimEnd().split('\n'), '', ...lines.slice(end)]
+  writeFileSync(file, `${next.join('\n').trimEnd()}\n`)
+}

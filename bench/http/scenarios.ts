@@ -1,0 +1,80 @@
+/**
+ * Scenarios are data: which paths to request, which servers, what load.
+ * The runner knows nothing about any particular route.
+ *
+ * An open-loop rate is either a number of requests per second, or
+ * `{ capacity: f }`: f times the closed-loop req/s that the same server process
+ * just reached with wrk (2 = offered load at twice capacity, the overload case).
+ */
+export type Rate = number | { capacity: number }
+
+export interface Scenario {
+  name: string
+  /** Heading of the section this scenario writes in bench/RESULTS.md. */
+  section: string
+  description: string
+  /** `{id}` in the template is replaced by each id of the cycle, in order. */
+  paths: { template: string; ids: { count: number; stride: number; max: number } }
+  /** What every server must answer for every checked path (checked before timing). */
+  expect: { status: number; contentType: string }
+  servers: string[]
+  closed: { threads: number; connections: number }
+  open: { connections: number; pipeline: number; rates: Rate[] }
+  /**
+   * Optional check that the generator keeps up: drive this server above its
+   * capacity; its achieved rate should then match wrk's closed-loop figure.
+   */
+  validate?: { server: string; capacity: number }
+}
+
+const USER_PATHS = { template: '/users/{id}', ids: { count: 1000, stride: 7919, max: 100_000 } }
+const JSON_200 = { status: 200, contentType: 'application/json; charset=utf-8' }
+const ALL = ['griddle', 'uws-json', 'uws-prebuilt', 'fastify', 'node-http']
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'users',
+    section: 'HTTP: peers',
+    description: 'GET /users/:id, a fresh object per request from the read model',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ALL,
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 1, rates: [20_000, 35_000, 50_000] },
+    validate: { server: 'node-http', capacity: 1.5 },
+  },
+  {
+    name: 'overload',
+    section: 'HTTP: overload',
+    description: 'GET /users/:id offered at 2x each server\'s own capacity; pipelining lets queues build in the server',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ALL,
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 8, rates: [{ capacity: 2 }] },
+  },
+  {
+    name: 'cached',
+    section: 'HTTP: cached reads',
+    description: 'GET /users/:id over a hot set of 100 ids, for servers that cache responses (BENCH_SCENARIO=cached)',
+    paths: { template: '/users/{id}', ids: { count: 100, stride: 7919, max: 100_000 } },
+    expect: JSON_200,
+    servers: ['griddle', 'uws-json', 'uws-prebuilt'],
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 1, rates: [20_000, 35_000, 50_000] },
+  },
+]
+
+/** Ids 1..max visited as 1 + (k * stride) mod max: spread over the model, identical for every server. */
+export function scenarioPaths(s: Scenario): string[] {
+  const { count, stride, max } = s.paths.ids
+  const out: string[] = []
+  for (let k = 0; k < count; k++) out.push(s.paths.template.replace('{id}', String(1 + ((k * stride) % max))))
+  return out
+}
+
+export function findScenario(name: string): Scenario {
+  const s = SCENARIOS.find((x) => x.name === name)
+  if (!s) throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((x) => x.name).join(', ')}`)
+  return s
+}

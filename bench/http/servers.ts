@@ -1,0 +1,29 @@
+/**
+ * The servers a run can compare. Each is one module under servers/, started
+ * in its own process (see server-kit.ts for the protocol). Adding a server is
+ * adding one entry here and one module there.
+ *
+ * `repeat`: the runner measures this server twice, as two independent entries
+ * in the rotation, so the table shows how far two runs of the same code differ.
+ * When no available server asks for it, the first listed one is repeated.
+ */
+export interface ServerEntry {
+  name: string
+  label: string
+  module: string
+  repeat?: boolean
+}
+
+export const SERVERS: readonly ServerEntry[] = [
+  { name: 'griddle', label: 'griddle', module: 'griddle.js', repeat: true },
+  { name: 'uws-json', label: 'uWS.js, JSON.stringify per request', module: 'uws-json.js' },
+  { name: 'uws-prebuilt', label: 'uWS.js, prebuilt bytes (ceiling)', module: 'uws-prebuilt.js' },
+  { name: 'fastify', label: 'fastify 5, response schema', module: 'fastify.js' },
+  { name: 'node-http', label: 'node:http', module: 'node-http.js' },
+]
+
+export function findServer(name: string): ServerEntry {
+  const entry = SERVERS.find((s) => s.name === name)
+  if (!entry) throw new Error(`unknown server "${name}"; known: ${SERVERS.map((s) => s.name).join(', ')}`)
+  return entry
+}
