@@ -8,6 +8,7 @@
     "cache-store.cc",
     "dispatch.cc",
     "probe.cc",
+    "router-build.cc",
     "router.cc",
     "util/boundary.cc",
     "util/url.cc"
