@@ -25,7 +25,7 @@ export const VARIANT = { GZIP: 1 << 8, BR: 1 << 9 } as const
 /** IO.HIT when the entry is larger than the output buffer. */
 export const HIT_TOO_LARGE = -2
 
-/** The ETag text (`"` + 16 hex digits + `"`) follows a hit's body in `out`. */
+/** A hit's ETag text (`"` + 16 hex digits + `"`) starts `out`; its body follows. */
 export const ETAG_TEXT = 18
 
 /** Fresh-until times are deciseconds since this instant (native/dispatch.cc). */
@@ -46,12 +46,15 @@ export interface StoreOptions {
 export class Dispatcher {
   readonly io: Int32Array
   readonly out: Uint8Array
+  /** The ETag of the last hit: a fixed view of the start of `out`. */
+  readonly etagView: Uint8Array
   /** hot path: (path, query?, ifNoneMatch?) → results in `io`, a hit's body in `out`. */
   readonly dispatch: Dispatch
 
   constructor(router: Router<unknown>, cache: Cache | null, outBytes: number) {
     this.io = new Int32Array(new ArrayBuffer(native.DISPATCH_IO_SIZE * 4))
     this.out = new Uint8Array(new ArrayBuffer(outBytes))
+    this.etagView = this.out.subarray(0, ETAG_TEXT)
     const handle = cache === null ? null : cache[kCacheHandle]
     if (cache !== null && handle === null) throw new GriddleError('GRIDDLE_ERR_CACHE_CLOSED', 'the response cache is closed')
     this.dispatch = native.dispatchCreate(router[kLookup], handle, this.io, this.out)
@@ -87,9 +90,13 @@ export class Dispatcher {
     return native.dispatchDelete(this.dispatch, key)
   }
 
+  /** The body of the last hit: a view of `out`, valid until the next dispatch or probe. */
+  body(): Uint8Array {
+    return this.out.subarray(ETAG_TEXT, ETAG_TEXT + this.io[IO.HIT]!)
+  }
+
   /** The ETag of the last hit, as text. */
   etag(): string {
-    const n = this.io[IO.HIT]!
-    return String.fromCharCode(...this.out.subarray(n, n + ETAG_TEXT))
+    return String.fromCharCode(...this.etagView)
   }
 }

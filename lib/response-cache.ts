@@ -6,7 +6,7 @@
  */
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib'
 import { GriddleTypeError } from './errors.js'
-import { ENCODING, ETAG_TEXT, IO, VARIANT, type Dispatcher } from './dispatch.js'
+import { ENCODING, IO, VARIANT, type Dispatcher } from './dispatch.js'
 import { STATUS_LINES, endEmpty, endHead } from './reply.js'
 import type { Request } from './request.js'
 import type { UwsResponse } from './uws.js'
@@ -107,8 +107,7 @@ const CONTENT_ENCODING = ['', 'gzip', 'br']
  */
 export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, types: readonly string[], head: boolean, close: boolean): void {
   const io = d.io
-  const n = io[IO.HIT]!
-  const etag = d.out.subarray(n, n + ETAG_TEXT)
+  const etag = d.etagView
   const h = cache.headers
   if (io[IO.NOT_MODIFIED] === 1) {
     res.writeStatus('304 Not Modified')
@@ -125,9 +124,9 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, type
   if (encoding !== 0) res.writeHeader('content-encoding', CONTENT_ENCODING[encoding]!)
   for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
   if (head) {
-    endHead(res, n, close)
+    endHead(res, io[IO.HIT]!, close)
   } else {
-    res.end(d.out.subarray(0, n), close)
+    res.end(d.body(), close)
   }
 }
 

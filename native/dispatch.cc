@@ -107,17 +107,17 @@ bool probe(Dispatcher& d, const char16_t* inm, size_t inmLen) {
   EntryMeta meta;
   uint32_t length = 0;
   size_t cap = d.outCap - ETAG_TEXT;
-  int64_t n = cache::getInto(d.store.get(), d.key.data(), d.key.size(), d.out, cap, &meta, &length);
+  int64_t n = cache::getInto(d.store.get(), d.key.data(), d.key.size(), d.out + ETAG_TEXT, cap, &meta, &length);
   if (n == cache::GET_TOO_SMALL) {
     d.io[IO_HIT] = -2;
     return true;
   }
   if (n < 0) return false;
-  writeEtag(d.out + n, meta.etag);
+  writeEtag(d.out, meta.etag);
   d.io[IO_HIT] = static_cast<int32_t>(n);
   d.io[IO_STATUS] = meta.status;
   d.io[IO_TYPE] = meta.contentType & TYPE_MASK;
-  d.io[IO_NOT_MODIFIED] = inmLen > 0 && etagMatches(inm, inmLen, d.out + n);
+  d.io[IO_NOT_MODIFIED] = inmLen > 0 && etagMatches(inm, inmLen, d.out);
   d.io[IO_STALE] = meta.flags != 0 && nowDeciseconds() > meta.flags;
   return true;
 }

@@ -17,7 +17,7 @@ enum DispatchIo : int {
   IO_ACCEPT,         // in: encodings the client accepts: 1 gzip, 2 br
   IO_ROUTE,          // out: route id, or a negative router status
   IO_MATCHED,        // out: the method code whose tree matched
-  IO_HIT,            // out: body length of a cache hit; -1 miss or not cached; -2 too large for the buffer
+  IO_HIT,            // out: body length of a cache hit (body at out[ETAG_TEXT]); -1 miss or not cached; -2 too large
   IO_STATUS,         // out, on a hit: HTTP status
   IO_TYPE,           // out, on a hit: content-type id
   IO_ENCODING,       // out, on a hit: 0 identity, 1 gzip, 2 br
@@ -33,7 +33,8 @@ enum CacheMode : uint8_t { MODE_NONE = 0, MODE_DEFAULT_KEY = 1, MODE_CUSTOM_KEY 
 constexpr uint16_t TYPE_MASK = 0xff;
 constexpr uint16_t VARIANT_GZIP = 1 << 8;
 constexpr uint16_t VARIANT_BR = 1 << 9;
-// An entry's ETag is this many bytes of text, written right after the body.
+// A hit's ETag is this many bytes of text at the start of the output buffer,
+// and its body follows: the ETag view is made once, only the body view per hit.
 constexpr int ETAG_TEXT = 18;
 
 bool initDispatch(napi_env env, napi_value exports);

@@ -21,7 +21,7 @@ function setup(outBytes = 4096) {
 const opts = { ttlMs: 0, tags: null, status: 200, type: 3, variants: 0, freshUntilMs: 0 }
 
 function body(d: Dispatcher): string {
-  return Buffer.from(d.out.subarray(0, d.io[IO.HIT]!)).toString()
+  return Buffer.from(d.body()).toString()
 }
 
 test('dispatch looks up the route and reports a miss until the response is stored', () => {
