@@ -37,7 +37,7 @@ export interface NativeBinding {
   dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string): string
   dispatchProbe(dispatcher: Dispatch, key: string, ifNoneMatch?: string): void
   dispatchStore(dispatcher: Dispatch, key: string, encoding: number, body: Uint8Array, ttlMs: number,
-    tags: string[] | null, status: number, type: number, variants: number, freshUntil: number): boolean
+    tags: string[] | null, status: number, type: Uint8Array, variants: number, freshUntil: number): boolean
   dispatchDelete(dispatcher: Dispatch, key: string): number
   /** Test hook for the C++ API dispatch uses: a latin1 key on the named store. */
   cacheProbeLatin1(name: string, key: string, target: Uint8Array): number

@@ -13,7 +13,7 @@ import type { UwsResponse } from './uws.js'
 
 /** Answers from the hit the last dispatch or probe found. */
 export function answerHit(core: Core, res: UwsResponse, entry: RouteEntry, head: boolean): void {
-  sendHit(core.dispatcher, res, entry.cache!, core.types, head, core.closing)
+  sendHit(core.dispatcher, res, entry.cache!, head, core.closing)
 }
 
 /** The cache key of a request, or undefined when the entry cannot be served from the cache. */

@@ -35,8 +35,8 @@ export interface StoreOptions {
   ttlMs: number
   tags: string[] | null
   status: number
-  /** Content-type id below 256. */
-  type: number
+  /** The Content-Type header value (ASCII, at most 255 bytes). */
+  type: string
   /** VARIANT bits: which compressed variants exist beside this identity entry. */
   variants: number
   /** When the entry turns stale (ms since the epoch), or 0 for no stale window. */
@@ -48,6 +48,9 @@ export class Dispatcher {
   readonly out: Uint8Array
   /** The ETag of the last hit: a fixed view of the start of `out`. */
   readonly etagView: Uint8Array
+  /** Views of the content type of a hit, by its length: windows on `out` made once each. */
+  private readonly typeViews: Uint8Array[] = []
+  private readonly typeBytes = new Map<string, Uint8Array>()
   /** hot path: (path, query?, ifNoneMatch?) → results in `io`, a hit's body in `out`. */
   readonly dispatch: Dispatch
 
@@ -80,9 +83,15 @@ export class Dispatcher {
   }
 
   store(key: string, encoding: number, body: Uint8Array, o: StoreOptions): boolean {
-    if (body.byteLength + ETAG_TEXT > this.out.byteLength) return false
+    let type = this.typeBytes.get(o.type)
+    if (type === undefined) {
+      type = Buffer.from(o.type, 'latin1')
+      if (type.byteLength > 255 || Buffer.from(type).toString('latin1') !== o.type) return false
+      if (this.typeBytes.size < 64) this.typeBytes.set(o.type, type)
+    }
+    if (ETAG_TEXT + 1 + type.byteLength + body.byteLength > this.out.byteLength) return false
     const freshUntil = o.freshUntilMs > 0 ? Math.max(1, Math.ceil((o.freshUntilMs - FRESH_EPOCH_MS) / 100)) : 0
-    return native.dispatchStore(this.dispatch, key, encoding, body, o.ttlMs, o.tags, o.status, o.type, o.variants, freshUntil)
+    return native.dispatchStore(this.dispatch, key, encoding, body, o.ttlMs, o.tags, o.status, type, o.variants, freshUntil)
   }
 
   /** Removes the entry and its compressed variants; returns how many were removed. */
@@ -90,9 +99,16 @@ export class Dispatcher {
     return native.dispatchDelete(this.dispatch, key)
   }
 
+  /** The content type of the last hit: a view of `out`, valid until the next dispatch or probe. */
+  typeView(): Uint8Array {
+    const n = this.io[IO.TYPE]! & 0xff
+    return this.typeViews[n] ??= this.out.subarray(ETAG_TEXT + 1, ETAG_TEXT + 1 + n)
+  }
+
   /** The body of the last hit: a view of `out`, valid until the next dispatch or probe. */
   body(): Uint8Array {
-    return this.out.subarray(ETAG_TEXT, ETAG_TEXT + this.io[IO.HIT]!)
+    const at = ETAG_TEXT + 1 + (this.io[IO.TYPE]! & 0xff)
+    return this.out.subarray(at, at + this.io[IO.HIT]!)
   }
 
   /** The ETag of the last hit, as text. */

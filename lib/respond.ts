@@ -8,7 +8,7 @@ import { GriddleError } from './errors.js'
 import type { Router } from './router.js'
 import type { Admission } from './admission.js'
 import type { Dispatcher } from './dispatch.js'
-import { cacheable, storeResponse, type Flights, type RouteCache } from './response-cache.js'
+import { COMPRESS_MIN_BYTES, cacheable, storeResponse, type Flights, type RouteCache } from './response-cache.js'
 import {
   ABORTED, JSON_TYPE, OPEN, READING, SENT, STATUS_LINES, errorPayload, toBody, writeResponse, type Body, type Reply,
 } from './reply.js'
@@ -50,9 +50,6 @@ export interface Core {
   /** True when some route caches responses (then requests read Accept-Encoding and If-None-Match). */
   caching: boolean
   readonly flights: Flights
-  /** Content-type header values by id, for cache hits. */
-  readonly types: string[]
-  readonly typeIds: Map<string, number>
   readonly admission: Admission | null
   readonly entries: RouteEntry[]
   readonly maxUrlLength: number
@@ -83,27 +80,14 @@ export function finish(core: Core, reply: Reply): void {
   if (key !== undefined) core.flights.end(key)
 }
 
-/** The content-type id of a header value (ids fit the cache entry's 8 bits). */
-function typeId(core: Core, type: string): number {
-  let id = core.typeIds.get(type)
-  if (id === undefined) {
-    if (core.types.length >= 255) return -1
-    id = core.types.push(type) - 1
-    core.typeIds.set(type, id)
-  }
-  return id
-}
-
 /** Stores a successful response of a cached route (before waiters are resumed). */
 function remember(core: Core, entry: RouteEntry, req: Request, reply: Reply, value: unknown, type: string | null): void {
   const cache = entry.cache!
   const status = reply.statusCode
   if (!cacheable(cache, status) || type === null || reply[kHeaders] !== null) return
-  const id = typeId(core, type)
-  if (id < 0) return
   try {
     const tags = cache.tags === null ? null : cache.tags(req, value)
-    storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type: id, payload: scratch.payload, tags })
+    storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload: scratch.payload, tags })
   } catch (err) {
     core.report(err, req)
   }
@@ -145,7 +129,9 @@ export function respond(core: Core, entry: RouteEntry, req: Request, reply: Repl
   let headers = reply[kHeaders]
   if (entry.cache !== null) {
     if (req[kCacheKey] !== undefined) remember(core, entry, req, reply, value, type)
-    headers = headers === null ? entry.cache.headers : headers.concat(entry.cache.headers)
+    const size = typeof scratch.payload === 'string' ? scratch.payload.length : scratch.payload.byteLength
+    const own = size >= COMPRESS_MIN_BYTES ? entry.cache.headersVary : entry.cache.headers
+    if (own !== null) headers = headers === null ? own : headers.concat(own)
   }
   finish(core, reply)
   writeResponse(reply[kRes], status, type, headers, scratch.payload, req.method === 'HEAD', core.closing)

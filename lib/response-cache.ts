@@ -32,8 +32,10 @@ export interface RouteCache {
   readonly key: ((req: Request) => string) | null
   readonly tags: ((req: Request, value: unknown) => string[]) | null
   readonly statuses: ReadonlySet<number> | null
-  /** Headers every response of the route carries (Cache-Control, Vary). */
-  readonly headers: string[]
+  /** Headers every response of the route carries (Cache-Control), or null. */
+  readonly headers: string[] | null
+  /** The same plus `Vary: Accept-Encoding`, for bodies that have compressed variants. */
+  readonly headersVary: string[]
 }
 
 /** Bodies at least this long get gzip and brotli variants when stored. */
@@ -61,8 +63,7 @@ export function compileRouteCache(o: RouteCacheOptions | undefined, where: strin
   if (o.statuses !== undefined && (!Array.isArray(o.statuses) || o.statuses.some((s) => !Number.isInteger(s) || s < 200 || s > 399))) {
     fail(where, 'statuses must be status codes from 200 to 399')
   }
-  const headers = ['vary', 'accept-encoding']
-  if (o.cacheControl !== undefined) headers.push('cache-control', o.cacheControl)
+  const headers = o.cacheControl === undefined ? null : ['cache-control', o.cacheControl]
   return {
     ttlMs,
     swrMs: ms('staleWhileRevalidateMs', o.staleWhileRevalidateMs, 0),
@@ -70,6 +71,7 @@ export function compileRouteCache(o: RouteCacheOptions | undefined, where: strin
     tags: o.tags ?? null,
     statuses: o.statuses === undefined ? null : new Set(o.statuses),
     headers,
+    headersVary: ['vary', 'accept-encoding', ...(headers ?? [])],
   }
 }
 
@@ -103,26 +105,28 @@ const CONTENT_ENCODING = ['', 'gzip', 'br']
 
 /**
  * Answers from the hit in the dispatcher's buffer: 304 when If-None-Match
- * named its ETag. `types` maps content-type ids to header values.
+ * named its ETag.
  */
-export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, types: readonly string[], head: boolean, close: boolean): void {
+export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head: boolean, close: boolean): void {
   const io = d.io
   const etag = d.etagView
-  const h = cache.headers
+  const type = io[IO.TYPE]!
+  // Bodies too small to compress have no variants, so their answer does not vary.
+  const h = type > 0xff ? cache.headersVary : cache.headers
   if (io[IO.NOT_MODIFIED] === 1) {
     res.writeStatus('304 Not Modified')
     res.writeHeader('etag', etag)
-    for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
+    if (h !== null) for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
     endEmpty(res, close)
     return
   }
   const status = io[IO.STATUS]!
   if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
-  res.writeHeader('content-type', types[io[IO.TYPE]!]!)
+  res.writeHeader('content-type', d.typeView())
   res.writeHeader('etag', etag)
   const encoding = io[IO.ENCODING]!
   if (encoding !== 0) res.writeHeader('content-encoding', CONTENT_ENCODING[encoding]!)
-  for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
+  if (h !== null) for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
   if (head) {
     endHead(res, io[IO.HIT]!, close)
   } else {
@@ -132,7 +136,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, type
 
 export interface StoredResponse {
   status: number
-  type: number
+  type: string
   payload: string | Uint8Array | ArrayBuffer
   tags: string[] | null
 }

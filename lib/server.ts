@@ -106,8 +106,6 @@ export class App {
       dispatcher: null as unknown as Dispatcher,
       caching: false,
       flights: new Flights(),
-      types: [],
-      typeIds: new Map(),
       admission: this.config.admission === false ? null : new Admission(this.config.admission),
       entries: [],
       maxUrlLength: this.config.maxUrlLength,

@@ -113,10 +113,13 @@ bool probe(Dispatcher& d, const char16_t* inm, size_t inmLen) {
     return true;
   }
   if (n < 0) return false;
+  // The value is [type length][content type][body] (see JS_dispatchStore).
+  int64_t typeLen = d.out[ETAG_TEXT];
+  if (n < 1 + typeLen) return false;
   writeEtag(d.out, meta.etag);
-  d.io[IO_HIT] = static_cast<int32_t>(n);
+  d.io[IO_HIT] = static_cast<int32_t>(n - 1 - typeLen);
   d.io[IO_STATUS] = meta.status;
-  d.io[IO_TYPE] = meta.contentType & TYPE_MASK;
+  d.io[IO_TYPE] = static_cast<int32_t>(typeLen) | (meta.contentType & (VARIANT_GZIP | VARIANT_BR));
   d.io[IO_NOT_MODIFIED] = inmLen > 0 && etagMatches(inm, inmLen, d.out);
   d.io[IO_STALE] = meta.flags != 0 && nowDeciseconds() > meta.flags;
   return true;
@@ -299,25 +302,28 @@ static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
 }
 
 // (dispatcher, key, encoding: 0|1|2, body: Uint8Array, ttlMs, tags | null,
-//  status, type, variants, freshUntil) -> boolean stored. type is the
-// content-type id (< 256), variants the VARIANT_* bits of the identity entry,
-// freshUntil deciseconds since 2026-01-01 (0: no stale window).
+//  status, type: Uint8Array, variants, freshUntil) -> boolean stored. type is
+// the Content-Type header value (at most 255 bytes), stored in front of the
+// body so that every thread sharing the store answers with it; variants the
+// VARIANT_* bits of the identity entry, freshUntil deciseconds since
+// 2026-01-01 (0: no stale window).
 static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(10);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
   Text key;
-  int32_t encoding, status, type, variants;
+  int32_t encoding, status, variants;
   double ttlMs, freshUntil;
-  void* body;
-  size_t bodyLen;
+  void *body, *type;
+  size_t bodyLen, typeLen;
   std::vector<std::string> tags;
   if (d == nullptr || !argUtf16(env, argv[1], "key", key.stack, 256, &key.data, &key.len, &key.heap) ||
       !argInt32(env, argv[2], "encoding", &encoding) ||
       !argTypedArray(env, argv[3], "body", napi_uint8_array, &body, &bodyLen) || !argDouble(env, argv[4], "ttlMs", &ttlMs) ||
-      !argInt32(env, argv[6], "status", &status) || !argInt32(env, argv[7], "type", &type) ||
+      !argInt32(env, argv[6], "status", &status) || !argTypedArray(env, argv[7], "type", napi_uint8_array, &type, &typeLen) ||
       !argInt32(env, argv[8], "variants", &variants) || !argDouble(env, argv[9], "freshUntil", &freshUntil))
     return nullptr;
   if (!readTags(env, argv[5], &tags)) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'tags' must be strings");
+  if (typeLen > 255) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'type' is longer than 255 bytes");
   napi_value r;
   if (!d->store) {
     napi_get_boolean(env, false, &r);
@@ -331,15 +337,19 @@ static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   std::vector<std::string_view> views(tags.begin(), tags.end());
   EntryMeta meta;
   meta.status = static_cast<uint16_t>(status);
-  meta.contentType = static_cast<uint16_t>((type & TYPE_MASK) | (variants & (VARIANT_GZIP | VARIANT_BR)));
+  meta.contentType = static_cast<uint16_t>(variants & (VARIANT_GZIP | VARIANT_BR));
   meta.flags = static_cast<uint32_t>(freshUntil);
   meta.etag = hashBody(static_cast<const uint8_t*>(body), bodyLen);
+  std::vector<uint8_t> value(1 + typeLen + bodyLen);
+  value[0] = static_cast<uint8_t>(typeLen);
+  std::copy_n(static_cast<const uint8_t*>(type), typeLen, value.begin() + 1);
+  std::copy_n(static_cast<const uint8_t*>(body), bodyLen, value.begin() + 1 + typeLen);
   cache::SetOptions options;
   options.ttlMs = static_cast<int64_t>(ttlMs);
   options.tags = views.data();
   options.tagCount = views.size();
   options.meta = &meta;
-  bool ok = cache::set(d->store.get(), k.data(), k.size(), static_cast<const uint8_t*>(body), bodyLen, options);
+  bool ok = cache::set(d->store.get(), k.data(), k.size(), value.data(), value.size(), options);
   napi_get_boolean(env, ok, &r);
   return r;
 }

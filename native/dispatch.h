@@ -17,9 +17,9 @@ enum DispatchIo : int {
   IO_ACCEPT,         // in: encodings the client accepts: 1 gzip, 2 br
   IO_ROUTE,          // out: route id, or a negative router status
   IO_MATCHED,        // out: the method code whose tree matched
-  IO_HIT,            // out: body length of a cache hit (body at out[ETAG_TEXT]); -1 miss or not cached; -2 too large
+  IO_HIT,            // out: body length of a cache hit; -1 miss or not cached; -2 too large for the buffer
   IO_STATUS,         // out, on a hit: HTTP status
-  IO_TYPE,           // out, on a hit: content-type id
+  IO_TYPE,           // out, on a hit: length of the content type (low 8 bits) and VARIANT_* bits
   IO_ENCODING,       // out, on a hit: 0 identity, 1 gzip, 2 br
   IO_NOT_MODIFIED,   // out, on a hit: 1 when If-None-Match names the entry's ETag
   IO_STALE,          // out, on a hit: 1 when past its fresh time (stale-while-revalidate)
@@ -29,12 +29,12 @@ enum DispatchIo : int {
 // Per-route cache modes set from JS.
 enum CacheMode : uint8_t { MODE_NONE = 0, MODE_DEFAULT_KEY = 1, MODE_CUSTOM_KEY = 2 };
 
-// Bits of EntryMeta.contentType above the type id.
-constexpr uint16_t TYPE_MASK = 0xff;
+// EntryMeta.contentType holds only these bits: which compressed variants exist.
 constexpr uint16_t VARIANT_GZIP = 1 << 8;
 constexpr uint16_t VARIANT_BR = 1 << 9;
-// A hit's ETag is this many bytes of text at the start of the output buffer,
-// and its body follows: the ETag view is made once, only the body view per hit.
+// On a hit the output buffer holds the ETag text (ETAG_TEXT bytes), one byte
+// with the content type's length, the content type, then the body: the ETag
+// view is made once, one content-type view per length, one body view per hit.
 constexpr int ETAG_TEXT = 18;
 
 bool initDispatch(napi_env env, napi_value exports);

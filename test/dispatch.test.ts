@@ -18,7 +18,7 @@ function setup(outBytes = 4096) {
   return { router, d, get, cached, plain }
 }
 
-const opts = { ttlMs: 0, tags: null, status: 200, type: 3, variants: 0, freshUntilMs: 0 }
+const opts = { ttlMs: 0, tags: null, status: 200, type: 'application/json', variants: 0, freshUntilMs: 0 }
 
 function body(d: Dispatcher): string {
   return Buffer.from(d.body()).toString()
@@ -34,7 +34,7 @@ test('dispatch looks up the route and reports a miss until the response is store
   assert.equal(d.io[IO.HIT], 8)
   assert.equal(body(d), '{"id":7}')
   assert.equal(d.io[IO.STATUS], 200)
-  assert.equal(d.io[IO.TYPE], 3)
+  assert.equal(Buffer.from(d.typeView()).toString(), 'application/json')
   assert.match(d.etag(), /^"[0-9a-f]{16}"$/)
 })
 
@@ -101,10 +101,11 @@ test('an entry past its fresh time is still served, marked stale', () => {
 
 test('a body larger than the output buffer is refused by store and reported too large by dispatch', () => {
   const { d, get } = setup(64)
-  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(64), opts), false)
-  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(64 - ETAG_TEXT), opts), true)
+  const fits = 64 - ETAG_TEXT - 1 - opts.type.length
+  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(fits + 1), opts), false)
+  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(fits), opts), true)
   d.dispatch('/users/6')
-  assert.equal(d.io[IO.HIT], 64 - ETAG_TEXT)
+  assert.equal(d.io[IO.HIT], fits)
 })
 
 test('HEAD falls back to the GET tree and custom keys probe through the same path', () => {

@@ -20,7 +20,8 @@ test('a cached route runs its handler once; later requests are hits with the sam
     assert.equal(second.headers['content-type'], 'application/json; charset=utf-8')
     assert.match(String(second.headers.etag), /^"[0-9a-f]{16}"$/)
     assert.equal(second.headers['cache-control'], 'public, max-age=60')
-    assert.equal(second.headers.vary, 'accept-encoding')
+    // Too small to compress: no variants, so the answer does not vary.
+    assert.equal(second.headers.vary, undefined)
     await request(port, '/users/2')
     assert.equal(calls, 2)
   })
@@ -67,8 +68,10 @@ test('large responses are stored gzip and brotli compressed and served by Accept
     app.get('/big', { cache: { ttlMs: 60_000 } }, () => big)
   }, async (port) => {
     const plain = await request(port, '/big')
+    assert.equal(plain.headers.vary, 'accept-encoding')
     const br = await request(port, '/big', { headers: { 'accept-encoding': 'gzip, deflate, br' } })
     assert.equal(br.headers['content-encoding'], 'br')
+    assert.equal(br.headers.vary, 'accept-encoding')
     assert.equal(brotliDecompressSync(br.bytes).toString(), plain.text)
     const gz = await request(port, '/big', { headers: { 'accept-encoding': 'gzip' } })
     assert.equal(gz.headers['content-encoding'], 'gzip')
@@ -190,4 +193,20 @@ test('headers cannot poison the default key, and enormous keys are refused witho
     assert.deepEqual(r.json(), { k: 7000 })
     assert.equal((await request(port, '/p/3')).status, 200)
   }, { cache: { maxBytes: 1 << 16, maxEntryBytes: 4096 } })
+})
+
+test('apps sharing a named store answer a hit with the content type stored with it', async () => {
+  const name = `shared-${process.pid}-${Date.now()}`
+  await withApp((a) => {
+    a.get('/t', { cache: { ttlMs: 60_000 } }, (req, reply) => { reply.type('text/csv; charset=utf-8'); return 'a,b\n1,2\n' })
+  }, async (portA) => {
+    assert.equal((await request(portA, '/t')).headers['content-type'], 'text/csv; charset=utf-8')
+    await withApp((b) => {
+      b.get('/t', { cache: { ttlMs: 60_000 } }, () => ({ never: 'runs' }))
+    }, async (portB) => {
+      const hit = await request(portB, '/t')
+      assert.equal(hit.text, 'a,b\n1,2\n')
+      assert.equal(hit.headers['content-type'], 'text/csv; charset=utf-8')
+    }, { cache: { name } })
+  }, { cache: { name } })
 })
