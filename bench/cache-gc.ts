@@ -20,7 +20,10 @@ const template = ('{"id":' + MARK + ',"name":"' + 'x'.repeat(SIZE)).slice(0, SIZ
 const bytes = new Uint8Array(Buffer.from(template))
 const target = new Uint8Array(SIZE * 2)
 const next = rng(7)
-const key = (i: number) => `/users/${i}`
+// PREBUILT_KEYS=1 builds every key once up front, removing the benchmark's
+// own per-operation garbage, to show what GC costs with the cache alone.
+const prebuilt = process.env.PREBUILT_KEYS === '1' ? Array.from({ length: 500_000 }, (_, i) => `/users/${i}`) : null
+const key = prebuilt === null ? (i: number) => `/users/${i}` : (i: number) => prebuilt[i]!
 // A new flat string per call (String#replace would share the template's tail).
 const scratch = Buffer.from(template)
 const fresh = (i: number) => {

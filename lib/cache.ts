@@ -175,8 +175,8 @@ export class Cache {
    * hot path: measure before changing.
    * Copies the value into target and returns its length; CACHE_STATUS.MISS
    * (-1) when absent or expired; CACHE_STATUS.TOO_SMALL (-2) when target is
-   * shorter than the value (nothing copied; the needed length is available
-   * from the next get or a larger target).
+   * shorter than the value (nothing copied, counted as neither hit nor miss;
+   * retry with a larger target, or use get).
    */
   getInto(key: string, target: Uint8Array): number {
     const h = this[kCacheHandle]
