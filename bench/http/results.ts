@@ -30,6 +30,7 @@ export interface Header {
   description: string
   date: string
   machine: string
+  busy: string
   command: string
   settings: string
   skipped: string[]
@@ -111,6 +112,7 @@ export function renderSection(section: string, h: Header, units: Unit[], runs: P
     `- Scenario: \`${h.scenario}\`: ${h.description}`,
     `- Date: ${h.date}`,
     `- Machine: ${h.machine}. Shared with other sessions running builds and benchmarks: expect noise, compare only rows of this run.`,
+    `- Neighbours: ${h.busy}`,
     `- Command: \`${h.command}\``,
     `- Settings: ${h.settings}`,
     ...(h.skipped.length ? [`- Skipped: ${h.skipped.join('; ')}`] : []),
