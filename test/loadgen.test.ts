@@ -61,14 +61,16 @@ test('loadgen sends every scheduled request once, cycling through the path list'
 test('loadgen charges a stalled server for the time requests waited to be sent', { skip }, async () => {
   // 20 requests due over 0.2 s on 2 connections, each answered after 50 ms:
   // the last cannot finish before 10 * 50 ms = 500 ms, and was due at 190 ms,
-  // so measured from its intended send time it took at least 310 ms.
+  // so measured from its intended send time it took about 310 ms or more
+  // (250 leaves room for timers firing a little early; a generator measuring
+  // from the actual send would report about 50).
   const r = await withServer(
     (_req, res) => setTimeout(() => reply(res, 200, '{}'), 50),
     (port) => runLoadgen({ port, rate: 100, seconds: 0.2, connections: 2 }),
   )
   assert.equal(r.completed, 20)
   assert.ok(r.latency_us.p50 >= 50_000, `p50 ${r.latency_us.p50} µs is below the server's 50 ms sleep`)
-  assert.ok(r.latency_us.max >= 310_000, `max ${r.latency_us.max} µs ignores the queueing delay`)
+  assert.ok(r.latency_us.max >= 250_000, `max ${r.latency_us.max} µs ignores the queueing delay`)
 })
 
 test('loadgen counts 503s apart and keeps a latency histogram of 2xx answers only', { skip }, async () => {

@@ -34,7 +34,7 @@ export interface LoadgenResult {
   status: { '2xx': number; '3xx': number; '4xx': number; '503': number; '5xx_other': number }
   latency_us: Latency
   latency_2xx_us: Latency
-  cpu: { user_s: number; sys_s: number; percent_of_core: number }
+  cpu: { user_s: number; sys_s: number; percent_of_core: number; us_per_response: number }
 }
 
 export interface LoadgenOptions {

@@ -30,10 +30,14 @@ export interface Header {
   description: string
   date: string
   machine: string
+  busy: string
   command: string
   settings: string
   skipped: string[]
 }
+
+/** Above this share of its core the generator may be what limits the row, not the server. */
+const GENERATOR_BOUND = 90
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US')
 const fmtMs = (us: number): string => (us / 1000).toFixed(us < 10_000 ? 2 : 1)
@@ -71,7 +75,7 @@ function openRow(label: string, rateLabel: string, results: LoadgenResult[]): st
   return `| ${label} | ${rateLabel} (${fmtInt(offered.median)}) | ${fmtInt(achieved.median)} | ` +
     `${range(pick((r) => r.latency_us.p50), fmtMs)} | ${range(pick((r) => r.latency_us.p99), fmtMs)} | ` +
     `${range(pick((r) => r.latency_us.p99_9), fmtMs)} | ${range(pick((r) => r.latency_2xx_us.p99), fmtMs)} | ` +
-    `${bad} | ${cpu.median.toFixed(0)} [${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}] |`
+    `${bad} | ${cpu.median.toFixed(0)} [${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}]${cpu.max >= GENERATOR_BOUND ? ' ⚠ generator-bound' : ''} |`
 }
 
 function openTable(units: Unit[], runs: ProcessRun[]): string[] {
@@ -111,6 +115,7 @@ export function renderSection(section: string, h: Header, units: Unit[], runs: P
     `- Scenario: \`${h.scenario}\`: ${h.description}`,
     `- Date: ${h.date}`,
     `- Machine: ${h.machine}. Shared with other sessions running builds and benchmarks: expect noise, compare only rows of this run.`,
+    `- Neighbours: ${h.busy}`,
     `- Command: \`${h.command}\``,
     `- Settings: ${h.settings}`,
     ...(h.skipped.length ? [`- Skipped: ${h.skipped.join('; ')}`] : []),

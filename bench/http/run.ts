@@ -5,14 +5,14 @@
  * answer; then, per run and in rotated order: a discarded wrk warm-up, a
  * closed-loop wrk measurement, and open-loop latency at each fixed rate.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildLoadgen, runLoadgen } from './loadgen.js'
 import { parseOptions, type Options } from './options.js'
 import { RESULTS_FILE, WRK_SCRIPT } from './paths.js'
 import { hasCommand, startServer, stopServer, type RunningServer } from './procs.js'
-import { renderSection, updateResults, type OpenRun, type ProcessRun, type Unit } from './results.js'
+import { renderSection, updateResults, type Header, type OpenRun, type ProcessRun, type Unit } from './results.js'
 import { findScenario, scenarioPaths, type Rate, type Scenario } from './scenarios.js'
 import { findServer, type ServerEntry } from './servers.js'
 import { rotate } from './stats.js'
@@ -124,10 +124,36 @@ function settings(ctx: Context, units: Unit[]): string {
     `${units.length} entries (${units.filter((u) => u.key.endsWith('#2')).map((u) => u.name).join(', ')} measured twice to show the noise)`
 }
 
+/** Load average and CPU pressure (share of time runnable tasks waited for a core): how busy the neighbours were. */
+function busyness(): string {
+  const load = loadavg().map((x) => x.toFixed(2)).join(' ')
+  let psi = ''
+  try {
+    const m = /some avg10=([\d.]+) avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))
+    if (m) psi = `, CPU pressure avg10 ${m[1]} % avg60 ${m[2]} %`
+  } catch {
+    // no PSI on this kernel: the load average has to do
+  }
+  return `load average ${load}${psi}`
+}
+
 function machine(): string {
   const c = cpus()
-  const load = loadavg().map((x) => x.toFixed(2)).join(' ')
-  return `${c.length} cores (${c[0]?.model ?? 'unknown'}), Linux ${release()}, Node ${process.version}, load average at start ${load}`
+  return `${c.length} cores (${c[0]?.model ?? 'unknown'}), Linux ${release()}, Node ${process.version}`
+}
+
+function newHeader(scenario: Scenario): Header {
+  const args = process.argv.slice(2)
+  return {
+    scenario: scenario.name,
+    description: scenario.description,
+    date: new Date().toISOString(),
+    machine: machine(),
+    busy: busyness(),
+    command: ['npm run bench:http', ...(args.length ? ['--', ...args] : [])].join(' '),
+    settings: '',
+    skipped: [],
+  }
 }
 
 async function main(): Promise<void> {
@@ -139,8 +165,7 @@ async function main(): Promise<void> {
   const pathsFile = join(dir, 'paths.txt')
   writeFileSync(pathsFile, `${scenarioPaths(scenario).join('\n')}\n`)
   const ctx: Context = { opts, scenario, pathsFile }
-  const header = { scenario: scenario.name, description: scenario.description, date: new Date().toISOString(), machine: machine(),
-    command: ['npm run bench:http', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '), settings: '', skipped: [] as string[] }
+  const header = newHeader(scenario)
   try {
     const entries = (opts.servers ?? scenario.servers).map(findServer)
     const units = unitsFor(await verifyServers(ctx, entries, header.skipped), opts.repeat)
@@ -148,6 +173,7 @@ async function main(): Promise<void> {
     const runs: ProcessRun[] = []
     for (let r = 0; r < opts.runs; r++) for (const u of rotate(units, r)) runs.push(await measure(ctx, u, r))
     header.settings = settings(ctx, units)
+    header.busy = `at start ${header.busy}; at end ${busyness()}`
     const section = units.some((u) => u.name === 'griddle') ? scenario.section.replace('peers', 'griddle vs peers') : scenario.section
     const text = renderSection(section, header, units, runs)
     console.log(text)
