@@ -1,7 +1,8 @@
 /**
- * Admission control: when too many requests are in flight or the event loop
- * lags, new requests get 503 with Retry-After before any handler runs, so the
- * requests that are admitted keep their latency. Routes marked
+ * Admission control: new requests get 503 with Retry-After before any handler
+ * runs when too many are in flight, when the event loop lagged, or when a
+ * request has already waited too long behind the others of its loop turn, so
+ * the requests that are admitted keep their latency. Routes marked
  * `shedding: false` (health checks, admin) are always admitted.
  */
 import { performance } from 'node:perf_hooks'
@@ -12,6 +13,14 @@ export interface AdmissionOptions {
   maxInFlight?: number
   /** Event-loop delay, over the last sampling period, past which requests are shed (default 100 ms; 0 turns this bound off). */
   maxEventLoopDelayMs?: number
+  /**
+   * uWS hands over, in one event-loop turn, every request that arrived since
+   * the last: one handled this long after the turn's first waited that long
+   * behind the others, and is shed (default 10 ms; 0 turns this bound off).
+   * This is what sees overload from handlers that answer synchronously, which
+   * never count as in flight.
+   */
+  maxQueueDelayMs?: number
   /** The Retry-After header of a shed request, in seconds (default 1). */
   retryAfterSeconds?: number
 }
@@ -23,8 +32,12 @@ export class Admission {
   readonly maxInFlight: number
   readonly maxDelayNs: number
   readonly retryAfter: string
+  readonly maxQueueMs: number
   /** Set by the sampler; read on every request. */
   lagging = false
+  private inTurn = false
+  private turnStart = 0
+  private readonly endTurn = (): void => { this.inTurn = false }
   /** Requests shed so far. */
   shed = 0
   private timer: NodeJS.Timeout | null = null
@@ -40,11 +53,22 @@ export class Admission {
     this.maxInFlight = int('maxInFlight', o.maxInFlight, 1024, 2 ** 31 - 1)
     this.maxDelayNs = int('maxEventLoopDelayMs', o.maxEventLoopDelayMs, 100, 60_000) * 1e6
     this.retryAfter = String(int('retryAfterSeconds', o.retryAfterSeconds, 1, 86_400))
+    this.maxQueueMs = int('maxQueueDelayMs', o.maxQueueDelayMs, 10, 60_000)
   }
 
   /** hot path: whether a new request must be shed, given the requests in flight. */
   overloaded(inFlight: number): boolean {
-    return this.lagging || (this.maxInFlight > 0 && inFlight >= this.maxInFlight)
+    if (this.lagging || (this.maxInFlight > 0 && inFlight >= this.maxInFlight)) return true
+    if (this.maxQueueMs === 0) return false
+    const now = performance.now()
+    if (!this.inTurn) {
+      // The first request of a loop turn: the turn ends when the check phase runs.
+      this.inTurn = true
+      this.turnStart = now
+      setImmediate(this.endTurn)
+      return false
+    }
+    return now - this.turnStart > this.maxQueueMs
   }
 
   start(): void {

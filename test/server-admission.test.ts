@@ -24,7 +24,7 @@ test('past maxInFlight, new requests get 503 with Retry-After while exempt route
     while (release.length < 3) await sleep(5)
     release[2]!()
     assert.equal((await after).status, 200)
-  }, { admission: { maxInFlight: 2, maxEventLoopDelayMs: 0, retryAfterSeconds: 2 } })
+  }, { admission: { maxInFlight: 2, maxEventLoopDelayMs: 0, maxQueueDelayMs: 0, retryAfterSeconds: 2 } })
 })
 
 test('a lagging event loop sheds new requests until it recovers', async () => {
@@ -47,7 +47,7 @@ test('a lagging event loop sheds new requests until it recovers', async () => {
       statuses.push((await request(port, '/x')).status)
     }
     assert.equal(statuses.at(-1), 200)
-  }, { admission: { maxInFlight: 0, maxEventLoopDelayMs: 100 } })
+  }, { admission: { maxInFlight: 0, maxEventLoopDelayMs: 100, maxQueueDelayMs: 0 } })
 })
 
 test('admission: false turns shedding off and bad admission options are refused', async () => {
@@ -64,4 +64,23 @@ test('admission: false turns shedding off and bad admission options are refused'
     for (const r of release) r()
     for (const r of await Promise.all(held)) assert.equal(r.status, 200)
   }, { admission: false })
+})
+
+test('requests queued behind slow synchronous handlers in one loop turn are shed', async () => {
+  let ran = 0
+  await withApp((app) => {
+    app.get('/busy', () => {
+      ran++
+      const until = Date.now() + 20
+      while (Date.now() < until) { /* synchronous work */ }
+      return 'done'
+    })
+  }, async (port) => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => request(port, '/busy')))
+    const statuses = all.map((r) => r.status)
+    assert.ok(statuses.includes(200), `${statuses}`)
+    assert.ok(statuses.includes(503), `${statuses}`)
+    assert.equal(ran, statuses.filter((s) => s === 200).length)
+    for (const r of all.filter((x) => x.status === 503)) assert.equal(r.headers['retry-after'], '1')
+  }, { admission: { maxInFlight: 0, maxEventLoopDelayMs: 0, maxQueueDelayMs: 1 } })
 })

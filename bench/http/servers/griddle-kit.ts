@@ -1,0 +1,39 @@
+// griddle as the benchmarks start it: the demo's GET /users/:id with its
+// response schema, and the options a variant asks for (response cache,
+// shedding off, a cache pre-filled with unrelated entries to hold memory).
+import { Cache, createApp, type AppOptions, type RouteCacheOptions } from 'griddle'
+import { userSchema } from '../../../demo/read-model.js'
+import { benchPort, idOf, readModel, ready } from '../server-kit.js'
+
+export interface Variant {
+  app?: AppOptions
+  cache?: RouteCacheOptions
+  /** Fill the response cache with this many MB of 2 KB entries no request asks for. */
+  fillMb?: number
+}
+
+const NAME = 'bench-responses'
+
+function fill(mb: number, maxBytes: number): void {
+  // The same named store the app uses: entries that hold memory in it.
+  const store = new Cache({ name: NAME, maxBytes })
+  const value = new Uint8Array(2048).fill(120)
+  const count = Math.floor((mb * 1024 * 1024) / 2048)
+  for (let i = 0; i < count; i++) store.set(`filler:${i}`, value)
+}
+
+export async function start(v: Variant): Promise<void> {
+  const model = readModel()
+  const options: AppOptions = { ...v.app }
+  if (v.fillMb !== undefined) {
+    const maxBytes = Math.ceil(v.fillMb * 1.25 + 64) * 1024 * 1024
+    options.cache = { maxBytes, name: NAME }
+    fill(v.fillMb, maxBytes)
+  }
+  const app = createApp(options)
+  app.get('/users/:id', { schema: { response: { 200: userSchema } }, ...(v.cache ? { cache: v.cache } : {}) },
+    (req) => model.user(idOf(req.params.id as string)))
+  const port = benchPort()
+  await app.listen(port)
+  ready(port)
+}

@@ -1,0 +1,4 @@
+// griddle with admission control off: the overload baseline.
+import { start } from './griddle-kit.js'
+
+await start({ app: { admission: false } })
