@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { parseWrk } from '../bench/http/wrk.js'
 import { findScenario, scenarioPaths } from '../bench/http/scenarios.js'
 import { rotate, spread } from '../bench/http/stats.js'
-import { updateResults } from '../bench/http/results.js'
+import { targetLines, updateResults, type ProcessRun } from '../bench/http/results.js'
+import type { LoadgenResult } from '../bench/http/loadgen.js'
 
 const WRK_OUTPUT = `Running 10s test @ http://127.0.0.1:3000
   1 threads and 64 connections
@@ -63,4 +64,29 @@ test('updating RESULTS.md replaces a section in place and appends a new one', ()
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+function fakeRun(key: string, rps: number, p99Us = 0, p999Us = 0): ProcessRun {
+  const latency = { count: 1, mean: 0, p50: 0, p90: 0, p99: p99Us, p99_9: p999Us, max: p999Us }
+  const result = { latency_us: latency } as unknown as LoadgenResult
+  return {
+    unit: { key, name: key, label: key },
+    run: 0,
+    closed: { rps, p50Us: 0, p99Us: 0, requests: 0, non2xx: 0, socketErrors: 0 },
+    open: [{ rateLabel: '50,000', offered: 50_000, result }],
+  }
+}
+
+test('targets report met and missed goals with their margins, and nothing when the judged server did not run', () => {
+  const targets = findScenario('users').targets
+  const runs = [fakeRun('griddle', 180_000, 1200, 6000), fakeRun('uws-json', 190_000), fakeRun('fastify', 80_000)]
+  assert.deepEqual(targetLines(targets, runs), [
+    '### Targets',
+    '',
+    '- closed-loop req/s ≥ 0.9× uws-json: met (0.95×)',
+    '- closed-loop req/s ≥ 2× fastify: met (2.25×)',
+    '- at 50,000 req/s, p99 ≤ 1.5 ms: met (1.20 ms); p99.9 ≤ 5 ms: **missed** (6.00 ms)',
+    '',
+  ])
+  assert.deepEqual(targetLines(targets, runs.slice(1)), [])
 })

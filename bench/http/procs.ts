@@ -13,6 +13,15 @@ export interface RunningServer {
   child: ChildProcess
 }
 
+/** Servers still running, killed if the run is interrupted so none is left listening. */
+const live = new Set<ChildProcess>()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of live) child.kill('SIGKILL')
+    process.exit(130)
+  })
+}
+
 /** A port the kernel just handed out; other sessions share this machine, so no fixed ports. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,6 +46,8 @@ export async function startServer(
     env: { ...process.env, BENCH_PORT: String(port), BENCH_SCENARIO: scenario },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let out = ''
   let err = ''
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))

@@ -1,6 +1,7 @@
 /** Turning measurements into the markdown section of bench/RESULTS.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { LoadgenResult } from './loadgen.js'
+import type { Targets } from './scenarios.js'
 import { spread, type Spread } from './stats.js'
 import type { WrkResult } from './wrk.js'
 
@@ -108,7 +109,33 @@ function validationLines(runs: ProcessRun[]): string[] {
   ]
 }
 
-export function renderSection(section: string, h: Header, units: Unit[], runs: ProcessRun[]): string {
+const verdict = (ok: boolean, by: string): string => (ok ? `met (${by})` : `**missed** (${by})`)
+
+/** One line per target, with the margin; empty when the judged server did not run. */
+export function targetLines(t: Targets | undefined, runs: ProcessRun[]): string[] {
+  const mine = runs.filter((r) => t && r.unit.key === t.server)
+  if (!t || mine.length === 0) return []
+  const closedMedian = (key: string): number => spread(runs.filter((r) => r.unit.key === key).map((r) => r.closed.rps)).median
+  const own = closedMedian(t.server)
+  const lines = ['### Targets', '']
+  for (const c of t.closed) {
+    const ratio = own / closedMedian(c.peer)
+    lines.push(`- closed-loop req/s ≥ ${c.min}× ${c.peer}: ${Number.isNaN(ratio) ? 'peer not run' : verdict(ratio >= c.min, `${ratio.toFixed(2)}×`)}`)
+  }
+  if (t.open) {
+    const at = mine.flatMap((r) => r.open.filter((o) => o.offered === t.open!.rate).map((o) => o.result.latency_us))
+    const p99 = spread(at.map((l) => l.p99)).median / 1000
+    const p999 = spread(at.map((l) => l.p99_9)).median / 1000
+    const rate = t.open.rate.toLocaleString('en-US')
+    lines.push(at.length === 0
+      ? `- open loop at ${rate} req/s: not measured in this run`
+      : `- at ${rate} req/s, p99 ≤ ${t.open.p99Ms} ms: ${verdict(p99 <= t.open.p99Ms, `${p99.toFixed(2)} ms`)}; ` +
+        `p99.9 ≤ ${t.open.p999Ms} ms: ${verdict(p999 <= t.open.p999Ms, `${p999.toFixed(2)} ms`)}`)
+  }
+  return [...lines, '']
+}
+
+export function renderSection(section: string, h: Header, units: Unit[], runs: ProcessRun[], targets?: Targets): string {
   return [
     `## ${section}`,
     '',
@@ -129,6 +156,7 @@ export function renderSection(section: string, h: Header, units: Unit[], runs: P
     ...openTable(units, runs),
     '',
     ...validationLines(runs),
+    ...targetLines(targets, runs),
   ].join('\n')
 }
 

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     header.settings = settings(ctx, units)
     header.busy = `at start ${header.busy}; at end ${busyness()}`
     const section = units.some((u) => u.name === 'griddle') ? scenario.section.replace('peers', 'griddle vs peers') : scenario.section
-    const text = renderSection(section, header, units, runs)
+    const text = renderSection(section, header, units, runs, scenario.targets)
     console.log(text)
     if (opts.write) updateResults(RESULTS_FILE, section, text)
   } finally {

@@ -25,6 +25,16 @@ export interface Scenario {
    * capacity; its achieved rate should then match wrk's closed-loop figure.
    */
   validate?: { server: string; capacity: number }
+  /** Goals a server is judged against, checked in the results when that server ran. */
+  targets?: Targets
+}
+
+export interface Targets {
+  server: string
+  /** closed-loop req/s of `server` at least `min` times the peer's median */
+  closed: { peer: string; min: number }[]
+  /** at this fixed open-loop rate, p99 and p99.9 at most these milliseconds (medians of runs) */
+  open?: { rate: number; p99Ms: number; p999Ms: number }
 }
 
 const USER_PATHS = { template: '/users/{id}', ids: { count: 1000, stride: 7919, max: 100_000 } }
@@ -42,6 +52,11 @@ export const SCENARIOS: readonly Scenario[] = [
     closed: { threads: 1, connections: 64 },
     open: { connections: 64, pipeline: 1, rates: [20_000, 35_000, 50_000] },
     validate: { server: 'node-http', capacity: 1.5 },
+    targets: {
+      server: 'griddle',
+      closed: [{ peer: 'uws-json', min: 0.9 }, { peer: 'fastify', min: 2 }],
+      open: { rate: 50_000, p99Ms: 1.5, p999Ms: 5 },
+    },
   },
   {
     name: 'overload',
