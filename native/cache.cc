@@ -88,15 +88,8 @@ static napi_value JS_cacheGetInto(napi_env env, napi_callback_info info) {
 }
 
 static CacheHandle* unwrapHandle(napi_env env, napi_value v, bool requireOpen = true) {
-  bool tagged = false;
-  napi_check_object_type_tag(env, v, &CACHE_TAG, &tagged);
-  if (!tagged) {
-    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'cache' is not a griddle cache");
-    return nullptr;
-  }
-  void* p = nullptr;
-  napi_unwrap(env, v, &p);
-  auto* handle = static_cast<CacheHandle*>(p);
+  auto* handle = static_cast<CacheHandle*>(unwrapTagged(env, v, &CACHE_TAG, "argument 'cache' is not a griddle cache"));
+  if (handle == nullptr) return nullptr;
   if (requireOpen && !handle->store) {
     throwError(env, "GRIDDLE_ERR_CACHE_CLOSED", "the cache is closed");
     return nullptr;
@@ -360,13 +353,9 @@ bool initCache(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "cacheMaxEntryBytes", JS_cacheMaxEntryBytes);
   GRIDDLE_EXPORT(env, exports, "cacheClose", JS_cacheClose);
   GRIDDLE_EXPORT(env, exports, "cacheProbeLatin1", JS_cacheProbeLatin1);
-  napi_value v;
-  napi_create_int32(env, OUT_SIZE, &v);
-  napi_set_named_property(env, exports, "CACHE_OUT_LENGTH", v);
-  napi_create_int32(env, static_cast<int32_t>(cache::entryOverhead()), &v);
-  napi_set_named_property(env, exports, "CACHE_ENTRY_OVERHEAD", v);
-  napi_create_int32(env, static_cast<int32_t>(cache::tagOverhead()), &v);
-  napi_set_named_property(env, exports, "CACHE_TAG_OVERHEAD", v);
+  exportInt(env, exports, "CACHE_OUT_LENGTH", OUT_SIZE);
+  exportInt(env, exports, "CACHE_ENTRY_OVERHEAD", static_cast<int32_t>(cache::entryOverhead()));
+  exportInt(env, exports, "CACHE_TAG_OVERHEAD", static_cast<int32_t>(cache::tagOverhead()));
   return true;
 }
 

@@ -148,15 +148,7 @@ void probeVariants(Dispatcher& d, const char16_t* inm, size_t inmLen) {
 }
 
 Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
-  bool tagged = false;
-  napi_check_object_type_tag(env, v, &DISPATCH_TAG, &tagged);
-  if (!tagged) {
-    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'dispatcher' is not a griddle dispatcher");
-    return nullptr;
-  }
-  void* p = nullptr;
-  napi_unwrap(env, v, &p);
-  return static_cast<Dispatcher*>(p);
+  return static_cast<Dispatcher*>(unwrapTagged(env, v, &DISPATCH_TAG, "argument 'dispatcher' is not a griddle dispatcher"));
 }
 
 // An optional string argument: undefined or null read as empty.
@@ -383,9 +375,7 @@ bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchProbe", JS_dispatchProbe);
   GRIDDLE_EXPORT(env, exports, "dispatchStore", JS_dispatchStore);
   GRIDDLE_EXPORT(env, exports, "dispatchDelete", JS_dispatchDelete);
-  napi_value v;
-  napi_create_int32(env, IO_SIZE, &v);
-  napi_set_named_property(env, exports, "DISPATCH_IO_SIZE", v);
+  exportInt(env, exports, "DISPATCH_IO_SIZE", IO_SIZE);
   return true;
 }
 

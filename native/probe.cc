@@ -32,8 +32,7 @@ bool initProbe(napi_env env, napi_value exports) {
   napi_get_boolean(env, false, &v);
 #endif
   napi_set_named_property(env, exports, "sanitized", v);
-  napi_create_int32(env, NAPI_VERSION, &v);
-  napi_set_named_property(env, exports, "napiVersion", v);
+  exportInt(env, exports, "napiVersion", NAPI_VERSION);
   return true;
 }
 

@@ -364,25 +364,14 @@ static napi_value JS_routerInsert(napi_env env, napi_callback_info info) {
 }
 
 RouterCore* routerOf(napi_env env, napi_value handle) {
-  bool tagged = false;
-  napi_check_object_type_tag(env, handle, &ROUTER_TAG, &tagged);
-  if (!tagged) {
-    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", "argument 'router' is not a griddle router");
-    return nullptr;
-  }
-  void* p = nullptr;
-  napi_unwrap(env, handle, &p);
-  return static_cast<RouterCore*>(p);
+  return static_cast<RouterCore*>(unwrapTagged(env, handle, &ROUTER_TAG, "argument 'router' is not a griddle router"));
 }
 
 bool initRouter(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "routerCreate", JS_routerCreate);
   GRIDDLE_EXPORT(env, exports, "routerInsert", JS_routerInsert);
-  napi_value v;
-  napi_create_int32(env, MAX_PARAMS, &v);
-  napi_set_named_property(env, exports, "ROUTER_MAX_PARAMS", v);
-  napi_create_int32(env, OUT_LENGTH, &v);
-  napi_set_named_property(env, exports, "ROUTER_OUT_LENGTH", v);
+  exportInt(env, exports, "ROUTER_MAX_PARAMS", MAX_PARAMS);
+  exportInt(env, exports, "ROUTER_OUT_LENGTH", OUT_LENGTH);
   return true;
 }
 

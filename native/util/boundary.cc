@@ -36,16 +36,8 @@ bool argInt32(napi_env env, napi_value v, const char* name, int32_t* out) {
   return expect(env, v, napi_number, name, "a number") && napi_get_value_int32(env, v, out) == napi_ok;
 }
 
-bool argUint32(napi_env env, napi_value v, const char* name, uint32_t* out) {
-  return expect(env, v, napi_number, name, "a number") && napi_get_value_uint32(env, v, out) == napi_ok;
-}
-
 bool argDouble(napi_env env, napi_value v, const char* name, double* out) {
   return expect(env, v, napi_number, name, "a number") && napi_get_value_double(env, v, out) == napi_ok;
-}
-
-bool argBool(napi_env env, napi_value v, const char* name, bool* out) {
-  return expect(env, v, napi_boolean, name, "a boolean") && napi_get_value_bool(env, v, out) == napi_ok;
 }
 
 bool argTypedArray(napi_env env, napi_value v, const char* name, napi_typedarray_type want,
@@ -83,6 +75,24 @@ bool argUtf16(napi_env env, napi_value v, const char* name, char16_t* stack, siz
   *out = *heap;
   *len = n;
   return true;
+}
+
+void* unwrapTagged(napi_env env, napi_value v, const napi_type_tag* tag, const char* message) {
+  bool tagged = false;
+  napi_check_object_type_tag(env, v, tag, &tagged);
+  if (!tagged) {
+    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", message);
+    return nullptr;
+  }
+  void* p = nullptr;
+  napi_unwrap(env, v, &p);
+  return p;
+}
+
+void exportInt(napi_env env, napi_value exports, const char* name, int32_t value) {
+  napi_value v;
+  napi_create_int32(env, value, &v);
+  napi_set_named_property(env, exports, name, v);
 }
 
 }  // namespace griddle

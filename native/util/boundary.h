@@ -15,9 +15,7 @@ napi_value throwType(napi_env env, const char* code, const char* message);
 napi_value throwError(napi_env env, const char* code, const char* message);
 
 bool argInt32(napi_env env, napi_value v, const char* name, int32_t* out);
-bool argUint32(napi_env env, napi_value v, const char* name, uint32_t* out);
 bool argDouble(napi_env env, napi_value v, const char* name, double* out);
-bool argBool(napi_env env, napi_value v, const char* name, bool* out);
 
 // Pointer and length of a TypedArray's bytes. The caller keeps the array alive.
 bool argTypedArray(napi_env env, napi_value v, const char* name, napi_typedarray_type want,
@@ -28,33 +26,13 @@ bool argTypedArray(napi_env env, napi_value v, const char* name, napi_typedarray
 bool argUtf16(napi_env env, napi_value v, const char* name, char16_t* stack, size_t stackLen,
               char16_t** out, size_t* len, char16_t** heap);
 
-// A native object handed to JS as an External carrying `tag`, deleted by the
-// garbage collector. Unwrap refuses externals without the tag (forged handles).
-template <typename T>
-napi_value wrapExternal(napi_env env, T* object, const napi_type_tag* tag) {
-  napi_value ext;
-  if (napi_create_external(env, object, [](napi_env, void* p, void*) { delete static_cast<T*>(p); },
-                           nullptr, &ext) != napi_ok) {
-    delete object;
-    return nullptr;
-  }
-  napi_type_tag_object(env, ext, tag);
-  return ext;
-}
+// The native object behind a JS handle made with napi_wrap and tagged with
+// napi_type_tag_object; null, after throwing a TypeError with `message`, when
+// `v` does not carry the tag (a forged or foreign handle).
+void* unwrapTagged(napi_env env, napi_value v, const napi_type_tag* tag, const char* message);
 
-template <typename T>
-T* unwrapExternal(napi_env env, napi_value v, const napi_type_tag* tag, const char* name) {
-  bool ok = false;
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) == napi_ok && t == napi_external) napi_check_object_type_tag(env, v, tag, &ok);
-  if (!ok) {
-    throwType(env, "GRIDDLE_ERR_INVALID_HANDLE", name);
-    return nullptr;
-  }
-  void* p = nullptr;
-  napi_get_value_external(env, v, &p);
-  return static_cast<T*>(p);
-}
+// exports[name] = value, for the constants JS mirrors.
+void exportInt(napi_env env, napi_value exports, const char* name, int32_t value);
 
 }  // namespace griddle
 
