@@ -72,6 +72,18 @@ export const SCENARIOS: readonly Scenario[] = [
     open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }] },
   },
   {
+    name: 'overload-pipelined',
+    section: 'HTTP: overload, pipelined',
+    // 64 connections with up to 8 requests in flight each: the excess reaches
+    // the server (rather than queueing in the generator), which can shed it.
+    description: 'GET /users/:id offered at 2x each server\'s own capacity over 64 connections pipelining 8 deep',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ['griddle', 'griddle-noshed', 'fastify'],
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 8, rates: [{ capacity: 2 }] },
+  },
+  {
     name: 'cached',
     section: 'HTTP: cached reads',
     description: 'GET /users/:id over a hot set of 100 ids: griddle answering from its response cache against uWS.js with prebuilt bytes',
