@@ -84,6 +84,18 @@ export const SCENARIOS: readonly Scenario[] = [
     open: { connections: 64, pipeline: 8, rates: [{ capacity: 2 }] },
   },
   {
+    name: 'overload-work',
+    section: 'HTTP: overload, 100 µs handlers',
+    // Each request costs ~100 µs of handler work (server-kit work()), so a
+    // 503 is far cheaper than an answer; 512 connections, one request each.
+    description: 'GET /users/:id with ~100 µs of work per request, offered at 2x each server\'s own capacity over 512 connections',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ['griddle', 'griddle-noshed', 'fastify'],
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }] },
+  },
+  {
     name: 'cached',
     section: 'HTTP: cached reads',
     description: 'GET /users/:id over a hot set of 100 ids: griddle answering from its response cache against uWS.js with prebuilt bytes',

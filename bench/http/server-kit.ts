@@ -42,3 +42,14 @@ export function skip(reason: string): never {
 export function idOf(param: string | undefined): number {
   return Number(param)
 }
+
+/**
+ * The `overload-work` scenario gives each request ~100 µs of CPU work before
+ * it answers, so that serving costs far more than refusing: the case where
+ * shedding pays. The work is the same in every server.
+ */
+export function work(): void {
+  if (benchScenario() !== 'overload-work') return
+  const until = process.hrtime.bigint() + 100_000n
+  while (process.hrtime.bigint() < until) { /* spin */ }
+}

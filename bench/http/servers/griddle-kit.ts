@@ -3,7 +3,7 @@
 // shedding off, a cache pre-filled with unrelated entries to hold memory).
 import { Cache, createApp, type AppOptions, type RouteCacheOptions } from 'griddle'
 import { userSchema } from '../../../demo/read-model.js'
-import { benchPort, idOf, readModel, ready } from '../server-kit.js'
+import { benchPort, idOf, readModel, ready, work } from '../server-kit.js'
 
 export interface Variant {
   app?: AppOptions
@@ -32,7 +32,10 @@ export async function start(v: Variant): Promise<void> {
   }
   const app = createApp(options)
   app.get('/users/:id', { schema: { response: { 200: userSchema } }, ...(v.cache ? { cache: v.cache } : {}) },
-    (req) => model.user(idOf(req.params.id as string)))
+    (req) => {
+      work()
+      return model.user(idOf(req.params.id as string))
+    })
   const port = benchPort()
   await app.listen(port)
   ready(port)
