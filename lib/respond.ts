@@ -169,6 +169,10 @@ function abort(core: Core, reply: Reply): void {
   reply[kState] = ABORTED
   core.pending.delete(reply)
   reply[kController]?.abort()
+  // A cache fill whose client left will never answer: let the requests
+  // waiting for it go on (each probes again, then runs the handler).
+  const key = reply[kRequest]?.[kCacheKey]
+  if (key !== undefined) core.flights.end(key)
 }
 
 /**

@@ -210,3 +210,26 @@ test('apps sharing a named store answer a hit with the content type stored with 
     }, { cache: { name } })
   }, { cache: { name } })
 })
+
+test('when the client filling a cache entry goes away, the requests waiting for it are still answered', async () => {
+  const { connect } = await import('node:net')
+  let calls = 0
+  await withApp((app) => {
+    app.get('/slow', { cache: { ttlMs: 60_000 } }, async () => {
+      calls++
+      await sleep(150)
+      return { n: calls }
+    })
+  }, async (port) => {
+    const leader = connect(port, '127.0.0.1')
+    await new Promise<void>((r) => leader.once('connect', () => r()))
+    leader.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+    while (calls === 0) await sleep(5)
+    const waiter = request(port, '/slow')
+    await sleep(20)
+    leader.destroy()
+    const res = await waiter
+    assert.equal(res.status, 200)
+    assert.ok(calls >= 1 && calls <= 2, `handler ran ${calls} times`)
+  }, { requestTimeoutMs: 5000 })
+})
