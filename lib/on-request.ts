@@ -4,8 +4,8 @@
  * hot path: measure before changing.
  */
 import { readBody, announcesBody } from './body.js'
-import { GriddleError, LOOKUP } from './errors.js'
-import { Reply } from './reply.js'
+import { ERRORS, GriddleError, LOOKUP } from './errors.js'
+import { JSON_TYPE, Reply, errorPayload, writeResponse } from './reply.js'
 import { copyHeaders, parseQuery, Request } from './request.js'
 import { run, sendError, type Core } from './respond.js'
 import { kRequest } from './symbols.js'
@@ -75,7 +75,7 @@ export function requestHandler(core: Core, method: string, code: number, getCode
       answerHit(core, res, entry, head)
       if (io[IO.STALE] === 0) return
     } else if (core.admission !== null && entry.shedding && core.admission.overloaded(core.pending.size)) {
-      return shed(core, res, method, path)
+      return shed(core, res, head)
     }
     const params = entry.params(path, core.out)
     const headers = copyHeaders(req)
@@ -91,7 +91,12 @@ export function requestHandler(core: Core, method: string, code: number, getCode
 }
 
 /** 503 with Retry-After, before any handler runs. */
-function shed(core: Core, res: UwsResponse, method: string, path: string): void {
-  core.admission!.shed++
-  reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_OVERLOADED', `${method} ${path}`), ['retry-after', core.admission!.retryAfter])
+function shed(core: Core, res: UwsResponse, head: boolean): void {
+  const admission = core.admission!
+  admission.shed++
+  // A refusal must cost far less than an answer, or shedding buys nothing:
+  // no Error (its stack trace alone costs microseconds), a body built once.
+  writeResponse(res, 503, JSON_TYPE, ['retry-after', admission.retryAfter], OVERLOADED_BODY, head, core.closing)
 }
+
+const OVERLOADED_BODY = errorPayload(503, ERRORS.GRIDDLE_ERR_OVERLOADED.message, 'GRIDDLE_ERR_OVERLOADED')
