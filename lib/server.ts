@@ -241,6 +241,10 @@ export class App {
       shedding: def.shedding ?? true,
     }
     if (typeof partial.shedding !== 'boolean') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: shedding must be a boolean`)
+    // Reads only: a cached answer replaces the handler, which a request with a body must reach.
+    if (partial.cache !== null && method !== 'GET' && method !== 'HEAD') {
+      throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `${where}: cache is for GET and HEAD routes`)
+    }
     const id = this.router.add(method, def.path, this.core.entries.length)
     const entry: RouteEntry = { ...partial, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
     this.core.entries[id] = entry

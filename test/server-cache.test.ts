@@ -233,3 +233,16 @@ test('when the client filling a cache entry goes away, the requests waiting for 
     assert.ok(calls >= 1 && calls <= 2, `handler ran ${calls} times`)
   }, { requestTimeoutMs: 5000 })
 })
+
+test('cache options are checked when the route is added, and only read routes may cache', async () => {
+  const { createApp } = await import('griddle')
+  const app = createApp()
+  const bad: unknown[] = [{}, { ttlMs: 0 }, { ttlMs: -5 }, { ttlMs: 1.5 }, { ttlMs: 10, key: 'x' }, { ttlMs: 10, tags: [] },
+    { ttlMs: 10, cacheControl: 'a\r\nb' }, { ttlMs: 10, statuses: [500] }, { ttlMs: 10, staleWhileRevalidateMs: -1 }, 'yes']
+  for (const cache of bad) {
+    assert.throws(() => app.get('/c', { cache: cache as never }, () => 1), { code: 'GRIDDLE_ERR_INVALID_OPTION' }, JSON.stringify(cache))
+  }
+  assert.throws(() => app.post('/p', { cache: { ttlMs: 1000 } }, () => 1), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+  assert.throws(() => createApp({ cache: { maxBytes: -1 } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+  assert.throws(() => createApp({ cache: { name: '' } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+})
