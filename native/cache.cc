@@ -47,13 +47,8 @@ static napi_value boolValue(napi_env env, bool v) {
 }
 
 // A key read as UTF-16 into a stack buffer, spilling to the heap when long.
-struct Key {
-  char16_t stack[512];
-  char16_t* data = nullptr;
-  char16_t* heap = nullptr;
-  size_t len = 0;
-  bool read(napi_env env, napi_value v) { return argUtf16(env, v, "key", stack, 512, &data, &len, &heap); }
-  ~Key() { delete[] heap; }
+struct Key : Utf16Arg {
+  bool read(napi_env env, napi_value v) { return Utf16Arg::read(env, v, "key"); }
 };
 
 // hot path: measure before changing

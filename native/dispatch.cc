@@ -151,28 +151,6 @@ Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
   return static_cast<Dispatcher*>(unwrapTagged(env, v, &DISPATCH_TAG, "argument 'dispatcher' is not a griddle dispatcher"));
 }
 
-// An optional string argument: undefined or null read as empty.
-bool optionalUtf16(napi_env env, napi_value v, const char* name, char16_t* stack, size_t stackLen, char16_t** out,
-                   size_t* len, char16_t** heap) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t == napi_undefined || t == napi_null) {
-    *out = stack;
-    *len = 0;
-    *heap = nullptr;
-    return true;
-  }
-  return argUtf16(env, v, name, stack, stackLen, out, len, heap);
-}
-
-struct Text {
-  char16_t stack[256];
-  char16_t* data = nullptr;
-  char16_t* heap = nullptr;
-  size_t len = 0;
-  ~Text() { delete[] heap; }
-};
-
 }  // namespace
 
 // hot path: measure before changing
@@ -182,10 +160,9 @@ struct Text {
 static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(3);
   auto& d = *static_cast<Dispatcher*>(fnData);
-  Text path, query, inm;
-  if (!argUtf16(env, argv[0], "path", path.stack, 256, &path.data, &path.len, &path.heap) ||
-      !optionalUtf16(env, argv[1], "query", query.stack, 256, &query.data, &query.len, &query.heap) ||
-      !optionalUtf16(env, argv[2], "ifNoneMatch", inm.stack, 256, &inm.data, &inm.len, &inm.heap))
+  Utf16Arg path, query, inm;
+  if (!path.read(env, argv[0], "path") || !query.optional(env, argv[1], "query") ||
+      !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
   int32_t method = d.io[IO_METHOD];
   int32_t id = method < 0 ? LOOKUP_NOT_FOUND : d.router->lookup(static_cast<uint32_t>(method), path.data, path.len);
@@ -266,10 +243,9 @@ static napi_value JS_dispatchKey(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(4);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
   int32_t method;
-  Text path, query;
-  if (d == nullptr || !argInt32(env, argv[1], "method", &method) ||
-      !argUtf16(env, argv[2], "path", path.stack, 256, &path.data, &path.len, &path.heap) ||
-      !optionalUtf16(env, argv[3], "query", query.stack, 256, &query.data, &query.len, &query.heap))
+  Utf16Arg path, query;
+  if (d == nullptr || !argInt32(env, argv[1], "method", &method) || !path.read(env, argv[2], "path") ||
+      !query.optional(env, argv[3], "query"))
     return nullptr;
   defaultKey(*d, method, path.data, path.len, query.data, query.len);
   napi_value r;
@@ -282,9 +258,8 @@ static napi_value JS_dispatchKey(napi_env env, napi_callback_info info) {
 static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(3);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
-  Text key, inm;
-  if (d == nullptr || !argUtf16(env, argv[1], "key", key.stack, 256, &key.data, &key.len, &key.heap) ||
-      !optionalUtf16(env, argv[2], "ifNoneMatch", inm.stack, 256, &inm.data, &inm.len, &inm.heap))
+  Utf16Arg key, inm;
+  if (d == nullptr || !key.read(env, argv[1], "key") || !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
   d->io[IO_HIT] = -1;
   if (!d->store) return nullptr;
@@ -302,14 +277,13 @@ static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
 static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(10);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
-  Text key;
+  Utf16Arg key;
   int32_t encoding, status, variants;
   double ttlMs, freshUntil;
   void *body, *type;
   size_t bodyLen, typeLen;
   std::vector<std::string> tags;
-  if (d == nullptr || !argUtf16(env, argv[1], "key", key.stack, 256, &key.data, &key.len, &key.heap) ||
-      !argInt32(env, argv[2], "encoding", &encoding) ||
+  if (d == nullptr || !key.read(env, argv[1], "key") || !argInt32(env, argv[2], "encoding", &encoding) ||
       !argTypedArray(env, argv[3], "body", napi_uint8_array, &body, &bodyLen) || !argDouble(env, argv[4], "ttlMs", &ttlMs) ||
       !argInt32(env, argv[6], "status", &status) || !argTypedArray(env, argv[7], "type", napi_uint8_array, &type, &typeLen) ||
       !argInt32(env, argv[8], "variants", &variants) || !argDouble(env, argv[9], "freshUntil", &freshUntil))
@@ -350,8 +324,8 @@ static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
 static napi_value JS_dispatchDelete(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
-  Text key;
-  if (d == nullptr || !argUtf16(env, argv[1], "key", key.stack, 256, &key.data, &key.len, &key.heap)) return nullptr;
+  Utf16Arg key;
+  if (d == nullptr || !key.read(env, argv[1], "key")) return nullptr;
   int32_t removed = 0;
   if (d->store) {
     std::u16string k(key.data, key.len);

@@ -77,6 +77,16 @@ bool argUtf16(napi_env env, napi_value v, const char* name, char16_t* stack, siz
   return true;
 }
 
+bool Utf16Arg::optional(napi_env env, napi_value v, const char* name) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) {
+    len = 0;
+    return true;
+  }
+  return read(env, v, name);
+}
+
 void* unwrapTagged(napi_env env, napi_value v, const napi_type_tag* tag, const char* message) {
   bool tagged = false;
   napi_check_object_type_tag(env, v, tag, &tagged);

@@ -26,6 +26,20 @@ bool argTypedArray(napi_env env, napi_value v, const char* name, napi_typedarray
 bool argUtf16(napi_env env, napi_value v, const char* name, char16_t* stack, size_t stackLen,
               char16_t** out, size_t* len, char16_t** heap);
 
+// A string argument read as UTF-16 into a stack buffer, spilling to the heap
+// when long; `optional` also takes undefined or null, read as "".
+struct Utf16Arg {
+  char16_t stack[256];
+  char16_t* data = stack;
+  char16_t* heap = nullptr;
+  size_t len = 0;
+  bool read(napi_env env, napi_value v, const char* name) {
+    return argUtf16(env, v, name, stack, sizeof stack / sizeof stack[0], &data, &len, &heap);
+  }
+  bool optional(napi_env env, napi_value v, const char* name);
+  ~Utf16Arg() { delete[] heap; }
+};
+
 // The native object behind a JS handle made with napi_wrap and tagged with
 // napi_type_tag_object; null, after throwing a TypeError with `message`, when
 // `v` does not carry the tag (a forged or foreign handle).
