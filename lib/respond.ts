@@ -81,15 +81,17 @@ export function finish(core: Core, reply: Reply): void {
 }
 
 /** Stores a successful response of a cached route (before waiters are resumed). */
-function remember(core: Core, entry: RouteEntry, req: Request, reply: Reply, value: unknown, type: string | null): void {
+/** Returns the stored entry's ETag, or null when nothing was stored. */
+function remember(core: Core, entry: RouteEntry, req: Request, reply: Reply, value: unknown, type: string | null): string | null {
   const cache = entry.cache!
   const status = reply.statusCode
-  if (!cacheable(cache, status) || type === null || reply[kHeaders] !== null) return
+  if (!cacheable(cache, status) || type === null || reply[kHeaders] !== null) return null
   try {
     const tags = cache.tags === null ? null : cache.tags(req, value)
-    storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload: scratch.payload, tags })
+    return storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload: scratch.payload, tags })
   } catch (err) {
     core.report(err, req)
+    return null
   }
 }
 
@@ -128,10 +130,11 @@ export function respond(core: Core, entry: RouteEntry, req: Request, reply: Repl
   const type = reply[kType] ?? scratch.type
   let headers = reply[kHeaders]
   if (entry.cache !== null) {
-    if (req[kCacheKey] !== undefined) remember(core, entry, req, reply, value, type)
+    const etag = req[kCacheKey] === undefined ? null : remember(core, entry, req, reply, value, type)
     const size = typeof scratch.payload === 'string' ? scratch.payload.length : scratch.payload.byteLength
     const own = size >= COMPRESS_MIN_BYTES ? entry.cache.headersVary : entry.cache.headers
     if (own !== null) headers = headers === null ? own : headers.concat(own)
+    if (etag !== null) headers = headers === null ? ['etag', etag] : headers.concat('etag', etag)
   }
   finish(core, reply)
   writeResponse(reply[kRes], status, type, headers, scratch.payload, req.method === 'HEAD', core.closing)

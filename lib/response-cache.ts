@@ -141,8 +141,12 @@ export interface StoredResponse {
   tags: string[] | null
 }
 
-/** Stores a response under key, with compressed variants for large bodies. */
-export function storeResponse(d: Dispatcher, cache: RouteCache, key: string, r: StoredResponse): boolean {
+/**
+ * Stores a response under key, with compressed variants for large bodies.
+ * Returns the identity entry's ETag (what its hits will send), or null when
+ * it was not stored.
+ */
+export function storeResponse(d: Dispatcher, cache: RouteCache, key: string, r: StoredResponse): string | null {
   const body = typeof r.payload === 'string' ? Buffer.from(r.payload) : new Uint8Array(r.payload as ArrayBuffer)
   const ttlMs = cache.ttlMs + cache.swrMs
   const freshUntilMs = cache.swrMs > 0 ? Date.now() + cache.ttlMs : 0
@@ -153,7 +157,7 @@ export function storeResponse(d: Dispatcher, cache: RouteCache, key: string, r: 
     if (d.store(key, ENCODING.GZIP, gz, base)) base.variants |= VARIANT.GZIP
     if (d.store(key, ENCODING.BR, br, base)) base.variants |= VARIANT.BR
   }
-  return d.store(key, ENCODING.IDENTITY, body, base)
+  return d.store(key, ENCODING.IDENTITY, body, base) ? d.etag() : null
 }
 
 /** One handler run per key at a time; later misses wait for it. */

@@ -269,7 +269,8 @@ static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
 }
 
 // (dispatcher, key, encoding: 0|1|2, body: Uint8Array, ttlMs, tags | null,
-//  status, type: Uint8Array, variants, freshUntil) -> boolean stored. type is
+//  status, type: Uint8Array, variants, freshUntil) -> boolean stored; when
+// stored, the entry's ETag text is written at the start of out. type is
 // the Content-Type header value (at most 255 bytes), stored in front of the
 // body so that every thread sharing the store answers with it; variants the
 // VARIANT_* bits of the identity entry, freshUntil deciseconds since
@@ -316,6 +317,8 @@ static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   options.tagCount = views.size();
   options.meta = &meta;
   bool ok = cache::set(d->store.get(), k.data(), k.size(), value.data(), value.size(), options);
+  // The answer being stored goes out with the same ETag its hits will carry.
+  if (ok) writeEtag(d->out, meta.etag);
   napi_get_boolean(env, ok, &r);
   return r;
 }

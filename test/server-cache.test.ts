@@ -14,6 +14,8 @@ test('a cached route runs its handler once; later requests are hits with the sam
     const first = await request(port, '/users/1')
     const second = await request(port, '/users/1')
     assert.equal(calls, 1)
+    // The answer that filled the entry already carries the ETag its hits send.
+    assert.equal(first.headers.etag, second.headers.etag)
     assert.equal(second.status, 200)
     assert.equal(second.text, first.text)
     assert.deepEqual(second.json(), { id: 1, name: 'Ada "quoted" \u2028 é' })
