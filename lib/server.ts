@@ -2,7 +2,6 @@
  * createApp: route registration, listen and close. The request path itself
  * is in dispatch.ts and respond.ts.
  */
-import { createServer } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { GriddleError, GriddleTypeError } from './errors.js'
 import type { Reply } from './reply.js'
@@ -13,6 +12,7 @@ import { Router, type RouterOptions } from './router.js'
 import { RouteSerializers, type ResponseSchemas } from './serialize.js'
 import { kOut, kRoute } from './symbols.js'
 import { Admission } from './admission.js'
+import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from './cache.js'
 import { Dispatcher, MODE } from './dispatch.js'
 import { Flights, compileRouteCache, type RouteCacheOptions } from './response-cache.js'
@@ -72,15 +72,6 @@ function defaultReporter(err: unknown, req: Request | null): void {
   const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
   const where = req === null ? '' : ` on ${req.method} ${req.path}`
   console.error(`griddle: error${where}: ${what.replaceAll('\n', ' ')}`)
-}
-
-/** Why a port could not be bound, asked of node:net since uWS only says no. */
-function probe(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'the port is in use' : err.message))
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve('the port was busy when uWS tried it')))
-  })
 }
 
 export class App {
@@ -182,7 +173,7 @@ export class App {
     if (socket === false) {
       app.close()
       this.closed = Promise.resolve()
-      throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${await probe(host, port)}`)
+      throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${(await portProblem(host, port)) ?? 'the port was busy when uWS tried it'}`)
     }
     this.listenSocket = socket
     this.address = { host, port: localPort(socket) }

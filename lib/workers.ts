@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
-import { createServer } from 'node:net'
+import { freePort, portProblem } from './ports.js'
 import { pathToFileURL } from 'node:url'
 import { isAbsolute } from 'node:path'
 import { GriddleError, GriddleTypeError } from './errors.js'
@@ -42,30 +42,6 @@ interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number
 
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
 let clusters = 0
-
-/**
- * A free port for the workers to share. uWS cannot share a port the kernel
- * chose (bind to port 0 opts out of SO_REUSEPORT sharing on Linux), so port 0
- * is resolved here first.
- */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-function portIsFree(host: string, port: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const s = createServer()
-    s.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'the port is in use' : err.message))
-    s.listen({ host, port, exclusive: true }, () => s.close(() => resolve(null)))
-  })
-}
 
 function moduleUrl(app: string | URL): string {
   if (app instanceof URL) return app.href
@@ -142,7 +118,7 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
   const host = options.host ?? '127.0.0.1'
   // The workers share the port on purpose; nobody else may already hold it.
   if (port !== 0) {
-    const busy = await portIsFree(host, port)
+    const busy = await portProblem(host, port)
     if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
   }
   const shared = port === 0 ? await freePort(host) : port
