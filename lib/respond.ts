@@ -131,7 +131,8 @@ export function respond(core: Core, entry: RouteEntry, req: Request, reply: Repl
   let headers = reply[kHeaders]
   if (entry.cache !== null) {
     const etag = req[kCacheKey] === undefined ? null : remember(core, entry, req, reply, value, type)
-    const size = typeof scratch.payload === 'string' ? scratch.payload.length : scratch.payload.byteLength
+    // Bytes, as storeResponse counts them when it decides on compressed variants.
+    const size = typeof scratch.payload === 'string' ? Buffer.byteLength(scratch.payload) : scratch.payload.byteLength
     const own = size >= COMPRESS_MIN_BYTES ? entry.cache.headersVary : entry.cache.headers
     if (own !== null) headers = headers === null ? own : headers.concat(own)
     if (etag !== null) headers = headers === null ? ['etag', etag] : headers.concat('etag', etag)
