@@ -5,7 +5,7 @@
 
 #include "cache.h"
 #include "dispatch.h"
-#include "probe.h"
+#include "noop-baseline.h"
 #include "router.h"
 
 namespace griddle {

@@ -1,6 +1,6 @@
 // The cache's JavaScript boundary. A handle is the getInto function itself
 // (like the router's lookup): its data is the CacheHandle, so the hot call
-// takes only (key, target). lib/cache.ts validates arguments first; the
+// takes only (key, target). lib/cache/cache.ts validates arguments first; the
 // checks here only keep bad input from crashing the process.
 #include "cache.h"
 
@@ -174,7 +174,7 @@ bool readTags(napi_env env, napi_value v, std::vector<std::string>* tags) {
 
 // (cache, key: string, value: string | Uint8Array, ttlMs: number, tags: string[] | null,
 //  meta: Int32Array(5) [status, contentType, flags, etagLo, etagHi] | null) -> stored?
-// Tags must be distinct (lib/cache.ts removes duplicates).
+// Tags must be distinct (lib/cache/cache.ts removes duplicates).
 static napi_value JS_cacheSet(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(6);
   CacheHandle* handle = unwrapHandle(env, argv[0]);

@@ -10,7 +10,7 @@
 
 namespace griddle {
 
-// Layout of the dispatcher's Int32Array (mirrored in lib/dispatch-native.ts).
+// Layout of the dispatcher's Int32Array (mirrored in lib/routing/dispatch.ts).
 enum DispatchIo : int {
   IO_METHOD = 0,     // in: the router's method code
   IO_FALLBACK,       // in: method code tried when IO_METHOD has no route (GET for HEAD), or -1

@@ -346,7 +346,7 @@ static bool readParts(napi_env env, napi_value array, std::vector<RoutePart>* pa
 }
 
 // (router: lookup function, method: int, parts: string[], routeId: int) -> InsertStatus.
-// parts come from lib/router.ts: 's' + static text, 'p' + template, 'w'.
+// parts come from lib/routing/router.ts: 's' + static text, 'p' + template, 'w'.
 static napi_value JS_routerInsert(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(4);
   RouterCore* core = routerOf(env, argv[0]);

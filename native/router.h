@@ -23,7 +23,7 @@ enum LookupStatus : int32_t {
 // Statuses returned by RouterCore::insert.
 enum InsertStatus : int32_t { INSERT_OK = 0, INSERT_CONFLICT = -1, INSERT_BAD_PARTS = -2 };
 
-// Layout of the Int32Array shared with lib/router.ts: the method code (set by
+// Layout of the Int32Array shared with lib/routing/router.ts: the method code (set by
 // JS before a lookup), then what lookup writes: the route id or status, flags,
 // count, and a [start, end) pair per parameter, as offsets into the string
 // passed in.
@@ -44,7 +44,7 @@ struct RouterOptions {
   uint32_t maxParamLength = 100;
 };
 
-// One piece of a route as prepared by lib/router.ts: static text, a parameter
+// One piece of a route as prepared by lib/routing/router.ts: static text, a parameter
 // template for one path segment, or the trailing wildcard.
 struct RoutePart {
   enum Kind : uint8_t { STATIC, PARAM, WILDCARD } kind;

@@ -7,7 +7,7 @@
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
-    "probe.cc",
+    "noop-baseline.cc",
     "router-build.cc",
     "router.cc",
     "util/boundary.cc",

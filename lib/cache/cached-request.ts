@@ -1,0 +1,101 @@
+/**
+ * The request path of routes with a response cache, after the dispatch call
+ * missed or found a stale entry: the key, single flight, waiting for the run
+ * under way, and the background refresh of a stale entry.
+ */
+import { HIT_TOO_LARGE, IO } from '../routing/dispatch.js'
+import { OPEN, Reply } from '../server/reply.js'
+import { Request } from '../server/request.js'
+import { fail, finish, run, track, type Core, type RouteEntry } from '../server/respond.js'
+import { sendHit } from './response-cache.js'
+import { kCacheKey, kRes, kState } from '../symbols.js'
+import type { UwsResponse } from '../uws.js'
+
+/** Answers from the hit the last dispatch or probe found. */
+export function answerHit(core: Core, res: UwsResponse, entry: RouteEntry, head: boolean): void {
+  sendHit(core.dispatcher, res, entry.cache!, head, core.closing)
+}
+
+/** The cache key of a request, or undefined when the entry cannot be served from the cache. */
+function keyOf(core: Core, entry: RouteEntry, req: Request, query: string | undefined): string | undefined {
+  if (core.dispatcher.io[IO.HIT] === HIT_TOO_LARGE) return undefined
+  const custom = entry.cache!.key
+  if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query)
+  return core.dispatcher.customKey(custom(req))
+}
+
+/**
+ * A cached route whose dispatch found no fresh entry. Returns true when it
+ * answered or will answer (hit under a custom key, or waiting for the run of
+ * the same key under way); false when the caller must run the handler, which
+ * then fills the entry.
+ */
+export function cachedMiss(core: Core, entry: RouteEntry, req: Request, reply: Reply, query: string | undefined,
+  inm: string | undefined): boolean {
+  let key: string | undefined
+  try {
+    key = keyOf(core, entry, req, query)
+    if (key === undefined) return false
+    if (entry.cache!.key !== null) {
+      core.dispatcher.probe(key, inm)
+      if (core.dispatcher.io[IO.HIT]! >= 0) {
+        finish(core, reply)
+        answerHit(core, reply[kRes], entry, req.method === 'HEAD')
+        return true
+      }
+    }
+  } catch (err) {
+    fail(core, req, reply, err)
+    return true
+  }
+  if (!core.flights.busy(key)) {
+    core.flights.begin(key)
+    req[kCacheKey] = key
+    return false
+  }
+  const accept = core.dispatcher.io[IO.ACCEPT]!
+  track(core, reply)
+  core.flights.then(key, () => {
+    if (reply[kState] !== OPEN) return
+    reply[kRes].cork(() => {
+      core.dispatcher.io[IO.ACCEPT] = accept
+      core.dispatcher.probe(key, inm)
+      if (core.dispatcher.io[IO.HIT]! >= 0) {
+        finish(core, reply)
+        answerHit(core, reply[kRes], entry, req.method === 'HEAD')
+      } else {
+        run(core, entry, req, reply)
+      }
+    })
+  })
+  return true
+}
+
+/** A response object that writes nowhere: the target of a background refresh. */
+export const NOWHERE = {
+  writeStatus() { return NOWHERE },
+  writeHeader() { return NOWHERE },
+  end() { return NOWHERE },
+  endWithoutBody() { return NOWHERE },
+  onAborted() { return NOWHERE },
+  cork(cb: () => void) { cb(); return NOWHERE },
+} as unknown as UwsResponse
+
+/**
+ * After a stale entry was served: one run of the handler in the background
+ * refreshes it (`req` was built with a Reply on NOWHERE). A failing run
+ * leaves the stale entry in place until its window ends.
+ */
+export function refreshStale(core: Core, entry: RouteEntry, req: Request, reply: Reply, query: string | undefined): void {
+  let key: string | undefined
+  try {
+    key = keyOf(core, entry, req, query)
+  } catch (err) {
+    core.report(err, req)
+    return
+  }
+  if (key === undefined || core.flights.busy(key)) return
+  core.flights.begin(key)
+  req[kCacheKey] = key
+  run(core, entry, req, reply)
+}

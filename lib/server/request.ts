@@ -1,0 +1,107 @@
+/**
+ * `req`: a plain object built before the handler runs, so it stays valid after
+ * `await` (uWS's own request object dies when its callback returns).
+ */
+import fqs from 'fast-querystring'
+import { ABORTED, type Reply } from './reply.js'
+import { kCacheKey, kController, kReply, kState } from '../symbols.js'
+import type { UwsRequest } from '../uws.js'
+
+/** Header and query objects without a prototype, so `constructor` or `__proto__` are plain keys. */
+export type Dict = Record<string, string>
+const Empty = function (this: object) {} as unknown as { new(): Dict }
+Empty.prototype = Object.create(null) as object
+
+export class Request {
+  constructor(
+    /** Upper case, e.g. "GET". */
+    readonly method: string,
+    /** Path and query as sent, e.g. "/users/1?limit=5". */
+    readonly url: string,
+    /** The path alone, still percent-encoded. */
+    readonly path: string,
+    /** Route parameters, decoded (and coerced by a params schema). */
+    readonly params: Record<string, unknown>,
+    /** Parsed query string (coerced by a query schema). */
+    readonly query: Record<string, unknown>,
+    /** Request headers, names in lower case; repeated headers joined with ", ". */
+    readonly headers: Dict,
+    /** The unit key (configured header or cookie), or "" when absent. */
+    readonly unit: string,
+    reply: Reply,
+  ) {
+    this[kReply] = reply
+  }
+
+  /** Parsed JSON, raw bytes (a Buffer), or undefined when there was no body. */
+  body: unknown = undefined;
+  readonly [kReply]: Reply;
+  /** The response-cache key while this request fills a cache entry. */
+  [kCacheKey]: string | undefined = undefined
+
+  /**
+   * Aborted when the client goes away or the request times out. Created on
+   * first use: an AbortController per request would cost every request.
+   */
+  get signal(): AbortSignal {
+    const reply = this[kReply]
+    let controller = reply[kController]
+    if (controller === null) {
+      controller = reply[kController] = new AbortController()
+      if (reply[kState] === ABORTED) controller.abort()
+    }
+    return controller.signal
+  }
+}
+
+let target: Dict = new Empty()
+function addHeader(name: string, value: string): void {
+  const prev = target[name]
+  target[name] = prev === undefined ? value : name === 'cookie' ? `${prev}; ${value}` : `${prev}, ${value}`
+}
+
+/** Copies every header; one static callback, so no closure per request. */
+export function copyHeaders(req: UwsRequest): Dict {
+  const headers = target = new Empty()
+  req.forEach(addHeader)
+  return headers
+}
+
+export function parseQuery(raw: string | undefined): Record<string, unknown> {
+  return raw === undefined || raw.length === 0 ? new Empty() : fqs.parse(raw)
+}
+
+/** Where the unit key comes from. */
+export interface UnitKeySource {
+  header?: string
+  cookie?: string
+}
+
+export type UnitReader = (headers: Dict) => string
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const v = part.slice(eq + 1).trim()
+      const unquoted = v.length >= 2 && v[0] === '"' && v[v.length - 1] === '"' ? v.slice(1, -1) : v
+      try {
+        return decodeURIComponent(unquoted)
+      } catch {
+        return unquoted
+      }
+    }
+  }
+  return undefined
+}
+
+/** Builds the function that reads the unit key: the header first, then the cookie. */
+export function unitReader(source: UnitKeySource | undefined): UnitReader {
+  const header = source?.header?.toLowerCase()
+  const cookie = source?.cookie
+  if (header === undefined && cookie === undefined) return () => ''
+  if (cookie === undefined) return (h) => h[header!] ?? ''
+  if (header === undefined) return (h) => cookieValue(h.cookie, cookie) ?? ''
+  return (h) => h[header] ?? cookieValue(h.cookie, cookie) ?? ''
+}

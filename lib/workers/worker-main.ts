@@ -1,0 +1,44 @@
+/**
+ * The entry of each serve() worker thread: imports the app module, registers
+ * its routes on a fresh app that shares the port and the response cache, and
+ * closes it when the parent asks.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { createApp, type App } from '../server/app.js'
+
+interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number }
+
+const data = workerData as Data
+const port = parentPort!
+
+let app: App | null = null
+
+/**
+ * A thread must not end with uWS sockets open: Node aborts the whole process
+ * when a worker's loop closes with live handles. So an uncaught error closes
+ * the app first; the thread then ends with exit code 1 and the parent
+ * replaces it.
+ */
+process.on('uncaughtException', (err) => {
+  console.error(`griddle: worker ${data.index}: uncaught ${err instanceof Error ? err.stack ?? err.message : String(err)}`)
+  process.exitCode = 1
+  void (app?.close() ?? Promise.resolve()).then(() => port.close())
+})
+
+async function main(): Promise<void> {
+  const mod = await import(data.app) as { default?: (app: App) => unknown }
+  if (typeof mod.default !== 'function') throw new Error(`${data.app} has no default export (app) => void`)
+  const options = data.options as { cache?: { maxBytes?: number } }
+  app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName } })
+  await mod.default(app)
+  const address = await app.listen(data.port)
+  port.on('message', (m: { type: string }) => {
+    if (m.type === 'close') void app!.close().then(() => port.close())
+  })
+  port.postMessage({ type: 'listening', port: address.port })
+}
+
+main().catch((err: unknown) => {
+  port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+  port.close()
+})

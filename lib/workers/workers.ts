@@ -1,0 +1,142 @@
+/**
+ * serve(): one process, N worker threads, each importing the app module and
+ * running its own uWS app on the same port (SO_REUSEPORT), all sharing one
+ * named native response cache. A worker that dies is restarted and logged.
+ */
+import { Worker } from 'node:worker_threads'
+import { availableParallelism } from 'node:os'
+import { freePort, portProblem } from '../server/ports.js'
+import { pathToFileURL } from 'node:url'
+import { isAbsolute } from 'node:path'
+import { GriddleError, GriddleTypeError } from '../errors.js'
+import type { AppOptions } from '../server/options.js'
+
+export interface ServeOptions {
+  /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
+  app: string | URL
+  /** Worker threads (default: the number of cores). */
+  workers?: number
+  /** Port shared by every worker (default 3000; 0 picks a free one). */
+  port?: number
+  host?: string
+  /** createApp options for every worker (structured-cloneable: no functions). */
+  options?: Omit<AppOptions, 'reusePort' | 'host' | 'port'>
+  /** Pause before a crashed worker is replaced (default 100 ms). */
+  restartDelayMs?: number
+  /** Where lifecycle events are written (default: stderr). */
+  log?: (line: string) => void
+}
+
+export interface Cluster {
+  readonly host: string
+  readonly port: number
+  /** Workers currently serving. */
+  readonly size: number
+  /** Workers replaced after a crash so far. */
+  readonly restarts: number
+  /** Stops every worker gracefully (each closes its app). A second call returns the same promise. */
+  close(): Promise<void>
+}
+
+interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
+
+const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
+let clusters = 0
+
+function moduleUrl(app: string | URL): string {
+  if (app instanceof URL) return app.href
+  if (typeof app !== 'string' || app.length === 0) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'app must be a module URL or an absolute path')
+  if (app.startsWith('file:')) return app
+  if (!isAbsolute(app)) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `app must be absolute: ${app}`)
+  return pathToFileURL(app).href
+}
+
+class WorkerCluster implements Cluster {
+  readonly host: string
+  readonly port: number
+  restarts = 0
+  private readonly live = new Set<Worker>()
+  private closing: Promise<void> | null = null
+
+  constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string }) {
+    this.host = opts.host
+    this.port = opts.port
+  }
+
+  get size(): number {
+    return this.live.size
+  }
+
+  /** Starts one worker and resolves with the port it listens on. */
+  start(index: number): Promise<number> {
+    const worker = new Worker(WORKER_MAIN, {
+      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index },
+    })
+    this.live.add(worker)
+    return new Promise((resolve, reject) => {
+      let listening = false
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'listening') {
+          listening = true
+          resolve(m.port!)
+        } else if (m.type === 'failed') {
+          reject(new GriddleError('GRIDDLE_ERR_WORKER', `worker ${index}: ${m.message}`))
+        }
+      })
+      worker.on('error', (err) => {
+        this.opts.log(`griddle: worker ${index} failed: ${err instanceof Error ? err.message : String(err)}`)
+        if (!listening) reject(new GriddleError('GRIDDLE_ERR_WORKER', `worker ${index}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
+      })
+      worker.on('exit', (code) => {
+        this.live.delete(worker)
+        if (this.closing !== null || !listening) return
+        this.opts.log(`griddle: worker ${index} exited with code ${code}; restarting`)
+        this.restarts++
+        setTimeout(() => {
+          if (this.closing === null) this.start(index).catch((err: Error) => this.opts.log(`griddle: restart of worker ${index} failed: ${err.message}`))
+        }, this.opts.restartDelayMs).unref()
+      })
+    })
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
+      w.once('exit', () => resolve())
+      w.postMessage({ type: 'close' })
+    }))).then(() => undefined)
+    return this.closing
+  }
+}
+
+/** Starts the workers; resolves once every one of them is listening. */
+export async function serve(options: ServeOptions): Promise<Cluster> {
+  if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'serve() takes an options object')
+  const workers = options.workers ?? availableParallelism()
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'workers must be an integer from 1 to 256')
+  const port = options.port ?? 3000
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'port must be an integer from 0 to 65535')
+  const host = options.host ?? '127.0.0.1'
+  // The workers share the port on purpose; nobody else may already hold it.
+  if (port !== 0) {
+    const busy = await portProblem(host, port)
+    if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
+  }
+  const shared = port === 0 ? await freePort(host) : port
+  const cluster = new WorkerCluster({
+    app: moduleUrl(options.app),
+    workers,
+    port: shared,
+    host,
+    options: options.options ?? {},
+    restartDelayMs: options.restartDelayMs ?? 100,
+    log: options.log ?? ((line) => console.error(line)),
+    cacheName: `griddle-serve-${process.pid}-${++clusters}`,
+  })
+  try {
+    await Promise.all(Array.from({ length: workers }, (_, i) => cluster.start(i)))
+  } catch (err) {
+    await cluster.close()
+    throw err
+  }
+  return cluster
+}
