@@ -1,13 +1,14 @@
 /**
  * createApp: route registration, listen and close. The request path itself
- * is in dispatch.ts and respond.ts.
+ * starts in on-request.ts and ends in end.ts.
  */
 import { performance } from 'node:perf_hooks'
 import { GriddleError, GriddleTypeError } from '../errors.js'
 import type { Reply } from './reply.js'
 import { unitReader, type Request, type UnitKeySource } from './request.js'
 import { requestHandler } from './on-request.js'
-import { sweep, type Core, type Handler, type RouteEntry } from './respond.js'
+import type { Core, Handler, RouteEntry } from './core.js'
+import { sweep } from './deadlines.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
 import { kOut, kRoute } from '../symbols.js'
@@ -15,7 +16,8 @@ import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
 import { Dispatcher, MODE } from '../routing/dispatch.js'
-import { Flights, compileRouteCache, type RouteCacheOptions } from '../cache/response-cache.js'
+import { Flights } from '../cache/flights.js'
+import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
 import {
   LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
@@ -23,7 +25,7 @@ import {
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
 
 export type { AppOptions } from './options.js'
-export type { Handler } from './respond.js'
+export type { Handler } from './core.js'
 
 export interface RouteSchema {
   params?: object

@@ -6,7 +6,10 @@
 import { GriddleError } from '../errors.js'
 import { OPEN, READING, type Reply } from './reply.js'
 import type { Request } from './request.js'
-import { fail, run, sendError, track, type Core, type RouteEntry } from './respond.js'
+import type { Core, RouteEntry } from './core.js'
+import { track } from './deadlines.js'
+import { fail, sendError } from './error-answer.js'
+import { run } from './run.js'
 import { kRes, kState } from '../symbols.js'
 
 const DIGITS = /^[0-9]+$/
