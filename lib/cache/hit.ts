@@ -11,9 +11,9 @@ const CONTENT_ENCODING = ['', 'gzip', 'br']
 
 /**
  * Answers from the hit in the dispatcher's buffer: 304 when If-None-Match
- * named its ETag.
+ * named its ETag. Returns the status sent.
  */
-export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head: boolean, close: boolean): void {
+export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head: boolean, close: boolean): number {
   const io = d.io
   const etag = d.etagView
   const type = io[IO.TYPE]!
@@ -24,7 +24,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head
     res.writeHeader('etag', etag)
     if (h !== null) for (let i = 0; i < h.length; i += 2) res.writeHeader(h[i]!, h[i + 1]!)
     endEmpty(res, close)
-    return
+    return 304
   }
   const status = io[IO.STATUS]!
   if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
@@ -38,4 +38,5 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head
   } else {
     res.end(d.body(), close)
   }
+  return status
 }

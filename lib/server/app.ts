@@ -8,10 +8,11 @@ import type { Reply } from './reply.js'
 import { unitReader, type Request, type UnitKeySource } from './request.js'
 import { requestHandler } from './on-request.js'
 import type { Core, Handler, RouteEntry } from './core.js'
-import { sweep } from './deadlines.js'
+import { stopDeadlines } from './deadlines.js'
+import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOut, kRoute } from '../symbols.js'
+import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
@@ -86,7 +87,6 @@ export class App {
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
-  private sweeper: NodeJS.Timeout | null = null
   private closed: Promise<void> | null = null
   private address: Address | null = null
 
@@ -106,6 +106,9 @@ export class App {
       requestTimeoutMs: this.config.requestTimeoutMs,
       unit: unitReader(this.config.unitKey),
       pending: new Set<Reply>(),
+      deadlines: { timer: null },
+      onEnd: null,
+      ended: new Ended(),
       closing: false,
       report: (err, req) => {
         try {
@@ -180,9 +183,6 @@ export class App {
     this.listenSocket = socket
     this.address = { host, port: localPort(socket) }
     this.core.admission?.start()
-    const tick = Math.max(5, Math.min(1000, Math.floor(this.config.requestTimeoutMs / 4)))
-    this.sweeper = setInterval(() => { if (this.core.pending.size > 0) sweep(this.core, performance.now()) }, tick)
-    this.sweeper.unref()
     return { ...this.address }
   }
 
@@ -193,6 +193,11 @@ export class App {
   close(): Promise<void> {
     this.closed ??= this.shutdown()
     return this.closed
+  }
+
+  /** Internal: installs the listener told of every request's end (telemetry, tests), or removes it with null. */
+  [kOnEnd](listener: EndListener | null): void {
+    this.core.onEnd = listener
   }
 
   /** The bound address while listening, else null. */
@@ -206,7 +211,7 @@ export class App {
     this.listenSocket = null
     const until = performance.now() + this.config.closeGraceMs
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
-    if (this.sweeper !== null) clearInterval(this.sweeper)
+    stopDeadlines(this.core)
     this.core.admission?.stop()
     this.uws?.close()
     this.address = null

@@ -75,7 +75,7 @@ export function readBody(core: Core, entry: RouteEntry, req: Request, reply: Rep
   track(core, reply)
   const chunks: Buffer[] = []
   let received = 0
-  reply[kRes].onData((chunk, last) => {
+  reply[kRes]!.onData((chunk, last) => {
     if (reply[kState] !== READING) return
     const size = chunk.byteLength
     if (received + size > core.bodyLimit || (buffer !== null && received + size > buffer.length)) {

@@ -9,6 +9,8 @@ import type { Dispatcher } from '../routing/dispatch.js'
 import type { Router } from '../routing/router.js'
 import type { Check } from '../schema/validate.js'
 import type { RouteSerializers, Serializer } from '../schema/serialize.js'
+import type { DeadlineTimer } from './deadlines.js'
+import type { Ended, EndListener } from './end.js'
 import type { Reply } from './reply.js'
 import type { Request, UnitReader } from './request.js'
 
@@ -53,7 +55,12 @@ export interface Core {
   readonly unit: UnitReader
   /** Requests waiting for their body or their handler, with a deadline. */
   readonly pending: Set<Reply>
+  readonly deadlines: DeadlineTimer
   /** True while closing: answers ask the client to close the connection. */
   closing: boolean
   report(err: unknown, req: Request | null): void
+  /** Told of every request's end (telemetry, ghost capture), or null. */
+  onEnd: EndListener | null
+  /** The one record the end point fills for onEnd. */
+  readonly ended: Ended
 }

@@ -4,12 +4,10 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { Core } from './core.js'
-import { finish } from './end.js'
+import { endReply, type EndKind } from './end.js'
 import type { Reply } from './reply.js'
 import type { Request } from './request.js'
 import { JSON_TYPE } from './payload.js'
-import { writeResponse } from './wire.js'
-import { kRequest, kRes } from '../symbols.js'
 
 export interface ErrorPayload {
   statusCode: number
@@ -37,10 +35,8 @@ export function httpStatus(err: unknown): number {
 
 /** Answers with an error body; `close` when the rest of the request was not read. */
 export function sendError(core: Core, reply: Reply, status: number, message: string, code?: string,
-  field?: string, extra: string[] | null = null, close = false): void {
-  finish(core, reply)
-  const head = reply[kRequest]?.method === 'HEAD'
-  writeResponse(reply[kRes], status, JSON_TYPE, extra, errorPayload(status, message, code, field), head, close || core.closing)
+  field?: string, extra: string[] | null = null, close = false, kind: EndKind = 'error'): void {
+  endReply(core, reply, kind, status, JSON_TYPE, extra, errorPayload(status, message, code, field), close)
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { GriddleTypeError } from '../errors.js'
 import type { Request } from './request.js'
-import { kController, kDeadline, kHeaders, kRequest, kRes, kState, kType } from '../symbols.js'
+import { kController, kDeadline, kHeaders, kRequest, kRes, kRouteId, kStart, kState, kType } from '../symbols.js'
 import { TOKEN } from '../util/http-token.js'
 import type { UwsResponse } from '../uws.js'
 
@@ -29,10 +29,17 @@ export class Reply {
   [kController]: AbortController | null = null;
   [kDeadline] = 0;
   [kRequest]: Request | null = null;
-  readonly [kRes]: UwsResponse;
+  /** The socket's response, or null for a background refresh (written nowhere). */
+  readonly [kRes]: UwsResponse | null;
+  /** The route id, or -1 when no route matched. */
+  readonly [kRouteId]: number;
+  /** performance.now() when the request arrived. */
+  readonly [kStart]: number;
 
-  constructor(res: UwsResponse) {
+  constructor(res: UwsResponse | null, route: number, start: number) {
     this[kRes] = res
+    this[kRouteId] = route
+    this[kStart] = start
   }
 
   /** Sets the status code (100–599). */

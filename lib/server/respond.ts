@@ -7,13 +7,13 @@ import { GriddleError } from '../errors.js'
 import { COMPRESS_MIN_BYTES } from '../cache/route-options.js'
 import { remember } from '../cache/store.js'
 import type { Core, RouteEntry } from './core.js'
-import { finish } from './end.js'
+import { endReply } from './end.js'
 import { fail } from './error-answer.js'
 import { toBody, type Body } from './payload.js'
 import type { Reply } from './reply.js'
 import type { Request } from './request.js'
-import { STATUS_LINES, writeResponse } from './wire.js'
-import { kCacheKey, kHeaders, kRes, kType } from '../symbols.js'
+import { STATUS_LINES } from './wire.js'
+import { kCacheKey, kHeaders, kType } from '../symbols.js'
 
 const scratch: Body = { payload: '', type: null }
 
@@ -38,7 +38,7 @@ export function respond(core: Core, entry: RouteEntry, req: Request, reply: Repl
     if (own !== null) headers = headers === null ? own : headers.concat(own)
     if (etag !== null) headers = headers === null ? ['etag', etag] : headers.concat('etag', etag)
   }
-  finish(core, reply)
-  writeResponse(reply[kRes], status, type, headers, scratch.payload, req.method === 'HEAD', core.closing)
+  const payload = scratch.payload
   scratch.payload = ''
+  endReply(core, reply, 'miss', status, type, headers, payload, false)
 }

@@ -6,11 +6,12 @@
 import type { GriddleError } from '../errors.js'
 import type { Core, RouteEntry } from './core.js'
 import { track } from './deadlines.js'
+import { corked } from './end.js'
 import { fail, httpStatus } from './error-answer.js'
 import { OPEN, type Reply } from './reply.js'
 import type { Request } from './request.js'
 import { respond } from './respond.js'
-import { kDeadline, kRes, kState } from '../symbols.js'
+import { kDeadline, kState } from '../symbols.js'
 
 /** Validates, runs the handler, and answers now or when its promise settles. */
 export function run(core: Core, entry: RouteEntry, req: Request, reply: Reply): void {
@@ -37,11 +38,10 @@ export function run(core: Core, entry: RouteEntry, req: Request, reply: Reply): 
  */
 function wait(core: Core, entry: RouteEntry, req: Request, reply: Reply, promise: PromiseLike<unknown>): void {
   if (reply[kDeadline] === 0) track(core, reply)
-  const res = reply[kRes]
   Promise.resolve(promise).then((value) => {
-    if (reply[kState] === OPEN) res.cork(() => respond(core, entry, req, reply, value))
+    if (reply[kState] === OPEN) corked(reply, () => respond(core, entry, req, reply, value))
   }, (err: unknown) => {
-    if (reply[kState] === OPEN) res.cork(() => fail(core, req, reply, err))
+    if (reply[kState] === OPEN) corked(reply, () => fail(core, req, reply, err))
     else if (httpStatus(err) === 0) core.report(err, req)
   })
 }
