@@ -16,7 +16,7 @@ import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
-import { Dispatcher, MODE } from '../routing/dispatch.js'
+import { Dispatcher, ETAG_TEXT, MODE } from '../routing/dispatch.js'
 import { Flights } from '../cache/flights.js'
 import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
@@ -77,6 +77,9 @@ function defaultReporter(err: unknown, req: Request | null): void {
   console.error(`griddle: error${where}: ${what.replaceAll('\n', ' ')}`)
 }
 
+/** What a hit puts before its body in the output buffer: the ETag, the type's length byte, the type (at most 255 bytes). */
+const OUT_OVERHEAD = ETAG_TEXT + 1 + 255
+
 export class App {
   private readonly config: ResolvedOptions
   private readonly router: Router<number>
@@ -103,6 +106,7 @@ export class App {
       entries: [],
       maxUrlLength: this.config.maxUrlLength,
       bodyLimit: this.config.bodyLimit,
+      maxEntryBytes: this.config.cache.maxEntryBytes,
       requestTimeoutMs: this.config.requestTimeoutMs,
       unit: unitReader(this.config.unitKey),
       pending: new Set<Reply>(),
@@ -120,7 +124,7 @@ export class App {
     }
     const c = this.config.cache
     this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
-    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + 64)
+    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + OUT_OVERHEAD)
     this.cache = this.appCache()
   }
 
