@@ -15,6 +15,7 @@ import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
 import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
+import { defaultReporter } from './error-log.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
 import { Dispatcher, ETAG_TEXT, MODE } from '../routing/dispatch.js'
 import { Flights } from '../cache/flights.js'
@@ -69,12 +70,6 @@ export type ErrorReporter = (err: unknown, req: Request | null) => void
 export interface Address {
   host: string
   port: number
-}
-
-function defaultReporter(err: unknown, req: Request | null): void {
-  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-  const where = req === null ? '' : ` on ${req.method} ${req.path}`
-  console.error(`griddle: error${where}: ${what.replaceAll('\n', ' ')}`)
 }
 
 /** What a hit puts before its body in the output buffer: the ETag, the type's length byte, the type (at most 255 bytes). */

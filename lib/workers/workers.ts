@@ -43,6 +43,38 @@ interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
 let clusters = 0
 
+/**
+ * The path of the first value in `v` that structured clone cannot carry to a
+ * worker (a function, a symbol, a class instance with private state), or null.
+ */
+function uncloneable(v: unknown, path: string, seen: Set<object>): string | null {
+  if (typeof v === 'function' || typeof v === 'symbol') return path
+  if (v === null || typeof v !== 'object' || seen.has(v)) return null
+  seen.add(v)
+  for (const [k, child] of Object.entries(v)) {
+    const found = uncloneable(child, `${path}.${k}`, seen)
+    if (found !== null) return found
+  }
+  try {
+    structuredClone(v)
+  } catch {
+    return path
+  }
+  return null
+}
+
+/** serve()'s app options travel to each worker by structured clone: refuse what cannot, naming it. */
+function workerOptions(options: unknown): object {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'options must be an object')
+  const bad = uncloneable(options, 'options', new Set())
+  if (bad !== null) {
+    throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION',
+      `${bad} cannot be sent to worker threads (no functions or symbols); set it in the app module instead`)
+  }
+  return options
+}
+
 function moduleUrl(app: string | URL): string {
   if (app instanceof URL) return app.href
   if (typeof app !== 'string' || app.length === 0) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'app must be a module URL or an absolute path')
@@ -116,6 +148,7 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
   const port = options.port ?? 3000
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'port must be an integer from 0 to 65535')
   const host = options.host ?? '127.0.0.1'
+  const appOptions = workerOptions(options.options)
   // The workers share the port on purpose; nobody else may already hold it.
   if (port !== 0) {
     const busy = await portProblem(host, port)
@@ -127,7 +160,7 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
     workers,
     port: shared,
     host,
-    options: options.options ?? {},
+    options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,
     log: options.log ?? ((line) => console.error(line)),
     cacheName: `griddle-serve-${process.pid}-${++clusters}`,
