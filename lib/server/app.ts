@@ -16,6 +16,7 @@ import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { defaultReporter } from './error-log.js'
+import { knownKeys } from '../util/check.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
 import { Dispatcher, ETAG_TEXT, MODE } from '../routing/dispatch.js'
 import { Flights } from '../cache/flights.js'
@@ -71,6 +72,9 @@ export interface Address {
   host: string
   port: number
 }
+
+const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding'] as const satisfies ReadonlyArray<keyof RouteDefinition>
+const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
 
 /** What a hit puts before its body in the output buffer: the ETag, the type's length byte, the type (at most 255 bytes). */
 const OUT_OVERHEAD = ETAG_TEXT + 1 + 255
@@ -152,6 +156,7 @@ export class App {
     if (def === null || typeof def !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'a route definition must be an object')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'routes must be added before listen()')
     if (typeof def.handler !== 'function') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'handler must be a function')
+    knownKeys(def, ROUTE_OPTIONS, `route ${String(def.method)} ${String(def.path)}`)
     const methods = Array.isArray(def.method) ? def.method : [def.method]
     for (const method of methods) this.addRoute(String(method).toUpperCase(), def)
     return this
@@ -224,7 +229,8 @@ export class App {
   private addRoute(method: string, def: RouteDefinition): void {
     const where = `${method} ${def.path}`
     const schema = def.schema ?? {}
-    if (typeof schema !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: schema must be an object`)
+    if (schema === null || typeof schema !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: schema must be an object`)
+    knownKeys(schema, SCHEMA_PARTS, where, 'schema.')
     const partial = {
       method,
       where,
