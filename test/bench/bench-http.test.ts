@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseWrk } from '../../bench/http/wrk.js'
 import { findScenario, scenarioPaths } from '../../bench/http/scenarios.js'
-import { rotate, spread } from '../../bench/http/stats.js'
+import { rotate, spread } from '../../bench/stats.js'
 import { targetLines, updateResults, type ProcessRun } from '../../bench/http/results.js'
 import type { LoadgenResult } from '../../bench/http/loadgen.js'
 
