@@ -1,6 +1,6 @@
 /**
  * The cache benchmarks (npm run bench:cache), each case in a fresh process,
- * run one at a time; prints Markdown tables for bench/RESULTS.md.
+ * run one at a time; prints Markdown tables for bench/results/cache.md.
  *   node dist/bench/cache.bench.js [ops] [gc] [hit] [--runs=N] [--seconds=S] [--gc-flags="--v8-flag ..."]
  */
 import { execFileSync } from 'node:child_process'

@@ -1,4 +1,4 @@
-/** Turning measurements into the markdown section of bench/RESULTS.md. */
+/** Turning measurements into the markdown section of bench/results/http.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { LoadgenResult } from './loadgen.js'
 import type { Targets } from './scenarios.js'
