@@ -33,7 +33,7 @@ export class Reply {
   readonly [kRes]: UwsResponse | null;
   /** The route id, or -1 when no route matched. */
   readonly [kRouteId]: number;
-  /** performance.now() when the request arrived. */
+  /** performance.now() when the request arrived, or 0 (see Ended.start). */
   readonly [kStart]: number;
 
   constructor(res: UwsResponse | null, route: number, start: number) {
