@@ -125,15 +125,17 @@ for t in "${targets[@]}"; do
   [ -f "native/fuzz/$t.dict" ] && flags+=("-dict=native/fuzz/$t.dict")
   [ -n "$seconds" ] && flags+=("-max_total_time=$seconds")
   [ -n "$runs" ] && flags+=("-runs=$runs")
-  echo "fuzz.sh: $t: $build/$t ${flags[*]} ${extra[*]:-} $corpus"
+  log="$build/logs/$t-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
+  mkdir -p "$build/logs"
+  echo "fuzz.sh: $t: $build/$t ${flags[*]} ${extra[*]:-} $corpus (log: $log)"
   start=$(date +%s)
   status=0
-  "$build/$t" "${flags[@]}" "${extra[@]}" "$corpus" >"$build/$t.log" 2>&1 || status=$?
+  "$build/$t" "${flags[@]}" "${extra[@]}" "$corpus" >"$log" 2>&1 || status=$?
   if [ "$status" != 0 ]; then
-    tail -n 60 "$build/$t.log" >&2
+    tail -n 60 "$log" >&2
     echo "fuzz.sh: $t FAILED (status $status); the input is in $build/artifacts/, replay it with $build/$t <file>" >&2
     exit "$status"
   fi
-  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$build/$t.log" | tail -1)
-  echo "fuzz.sh: $t clean in $(( $(date +%s) - start )) s: ${done_line:-$(tail -1 "$build/$t.log")}"
+  done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
+  echo "fuzz.sh: $t clean in $(( $(date +%s) - start )) s: ${done_line:-$(tail -1 "$log")}"
 done
