@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache-key.h"
 #include "cache.h"
 #include "router.h"
 #include "util/boundary.h"
@@ -17,13 +18,6 @@ using cache::CacheStore;
 using cache::EntryMeta;
 
 namespace {
-
-// Cache keys: one char for the kind, then the parts. The default key is the
-// matched method code, the path, and the query with its pairs sorted, so that
-// `?a=1&b=2` and `?b=2&a=1` share an entry. Variants add an encoding suffix.
-constexpr char16_t KEY_DEFAULT = u'\x01';
-constexpr char16_t KEY_CUSTOM = u'\x03';
-constexpr char16_t KEY_VARIANT = u'\x02';
 
 struct Dispatcher {
   napi_ref routerRef = nullptr;  // keeps the router's lookup function, and so its core, alive
@@ -47,32 +41,6 @@ uint32_t nowDeciseconds() {
   constexpr int64_t EPOCH = 1767225600;
   int64_t ds = (static_cast<int64_t>(ts.tv_sec) - EPOCH) * 10 + ts.tv_nsec / 100000000;
   return ds < 0 ? 0 : static_cast<uint32_t>(ds);
-}
-
-void appendSortedQuery(Dispatcher& d, const char16_t* q, size_t len) {
-  d.pairs.clear();
-  size_t start = 0;
-  for (size_t i = 0; i <= len; i++) {
-    if (i == len || q[i] == u'&') {
-      if (i > start) d.pairs.emplace_back(q + start, i - start);
-      start = i + 1;
-    }
-  }
-  std::sort(d.pairs.begin(), d.pairs.end());
-  for (size_t i = 0; i < d.pairs.size(); i++) {
-    if (i > 0) d.key.push_back(u'&');
-    d.key.append(d.pairs[i]);
-  }
-}
-
-void defaultKey(Dispatcher& d, int32_t method, const char16_t* path, size_t pathLen, const char16_t* query,
-                size_t queryLen) {
-  d.key.clear();
-  d.key.push_back(KEY_DEFAULT);
-  d.key.push_back(static_cast<char16_t>(method + 1));
-  d.key.append(path, pathLen);
-  d.key.push_back(u'?');
-  appendSortedQuery(d, query, queryLen);
 }
 
 void writeEtag(uint8_t* dst, uint64_t etag) {
@@ -175,7 +143,7 @@ static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   d.io[IO_MATCHED] = method;
   d.io[IO_HIT] = -1;
   if (id < 0 || static_cast<size_t>(id) >= d.modes.size() || d.modes[id] != MODE_DEFAULT_KEY || !d.store) return nullptr;
-  defaultKey(d, method, path.data, path.len, query.data, query.len);
+  defaultKey(d.key, d.pairs, method, path.data, path.len, query.data, query.len);
   probeVariants(d, inm.data, inm.len);
   return nullptr;
 }
@@ -247,7 +215,7 @@ static napi_value JS_dispatchKey(napi_env env, napi_callback_info info) {
   if (d == nullptr || !argInt32(env, argv[1], "method", &method) || !path.read(env, argv[2], "path") ||
       !query.optional(env, argv[3], "query"))
     return nullptr;
-  defaultKey(*d, method, path.data, path.len, query.data, query.len);
+  defaultKey(d->key, d->pairs, method, path.data, path.len, query.data, query.len);
   napi_value r;
   napi_create_string_utf16(env, d->key.data(), d->key.size(), &r);
   return r;

@@ -3,6 +3,7 @@
 {
   "sources": [
     "addon.cc",
+    "cache-key.cc",
     "cache.cc",
     "cache-shard.cc",
     "cache-store.cc",

@@ -17,3 +17,6 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 shopt -s nullglob
 tests=(dist/test/binding.test.js dist/test/routing/*.test.js dist/test/cache/cache*.test.js)
 LD_PRELOAD="$asan:$ubsan" node --test --test-concurrency=1 "${tests[@]}"
+
+# The parsers' fuzz targets, briefly (native/fuzz/README.md has a longer run).
+bash scripts/fuzz.sh all --runs 200000 --seconds 30 --if-available
