@@ -21,6 +21,7 @@ import {
   LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
 } from '../uws.js'
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
+import { AppStats } from '../telemetry/app-stats.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './respond.js'
@@ -81,6 +82,8 @@ export class App {
   private readonly responses: Cache
   /** Invalidation and statistics of the response cache. */
   readonly cache: AppCache
+  /** Live statistics: per route, method, status and arm, shared by every thread of a serve() cluster. */
+  readonly stats: AppStats
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -117,6 +120,11 @@ export class App {
     this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
     ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + 64)
     this.cache = this.appCache()
+    // telemetry: the registry is shared under the cache's name (serve() names both per cluster)
+    this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
+      cache: () => this.responses.stats(),
+      inFlight: () => this.core.pending.size,
+    })
   }
 
   private appCache(): AppCache {
@@ -178,6 +186,7 @@ export class App {
     this.listenSocket = socket
     this.address = { host, port: localPort(socket) }
     this.core.admission?.start()
+    this.startTelemetry()
     const tick = Math.max(5, Math.min(1000, Math.floor(this.config.requestTimeoutMs / 4)))
     this.sweeper = setInterval(() => { if (this.core.pending.size > 0) sweep(this.core, performance.now()) }, tick)
     this.sweeper.unref()
@@ -206,8 +215,19 @@ export class App {
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
     if (this.sweeper !== null) clearInterval(this.sweeper)
     this.core.admission?.stop()
+    this.stopTelemetry()
     this.uws?.close()
     this.address = null
+  }
+
+  // telemetry
+  private startTelemetry(): void {
+    for (const route of this.router.routes()) this.stats.native.nameRoute(route.id, route.pattern)
+    this.stats.start()
+  }
+
+  private stopTelemetry(): void {
+    this.stats.stop()
   }
 
   private shorthand(method: string, path: string, a: RouteOptions | Handler, b?: Handler): this {
