@@ -13,3 +13,7 @@ export const kDeadline = Symbol('griddle.deadline')
 export const kReply = Symbol('griddle.reply')
 export const kRequest = Symbol('griddle.request')
 export const kCacheKey = Symbol('griddle.cacheKey')
+export const kStart = Symbol('griddle.start')
+export const kRouteId = Symbol('griddle.routeId')
+/** Installs an EndListener on an app (telemetry and tests); see lib/server/end.ts. */
+export const kOnEnd = Symbol('griddle.onEnd')

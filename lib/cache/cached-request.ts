@@ -6,14 +6,16 @@
 import { HIT_TOO_LARGE, IO } from '../routing/dispatch.js'
 import { OPEN, Reply } from '../server/reply.js'
 import { Request } from '../server/request.js'
-import { fail, finish, run, track, type Core, type RouteEntry } from '../server/respond.js'
-import { sendHit } from './response-cache.js'
-import { kCacheKey, kRes, kState } from '../symbols.js'
-import type { UwsResponse } from '../uws.js'
+import type { Core, RouteEntry } from '../server/core.js'
+import { track } from '../server/deadlines.js'
+import { endHit } from '../server/end.js'
+import { fail } from '../server/error-answer.js'
+import { run } from '../server/run.js'
+import { kCacheKey, kRes, kRouteId, kStart, kState } from '../symbols.js'
 
-/** Answers from the hit the last dispatch or probe found. */
-export function answerHit(core: Core, res: UwsResponse, entry: RouteEntry, head: boolean): void {
-  sendHit(core.dispatcher, res, entry.cache!, head, core.closing)
+/** Ends the request of `reply` with the hit the last probe found. */
+function answerHit(core: Core, entry: RouteEntry, req: Request, reply: Reply): void {
+  endHit(core, reply[kRes]!, entry, reply[kRouteId], req.method, reply[kStart], reply, 'hit')
 }
 
 /** The cache key of a request, or undefined when the entry cannot be served from the cache. */
@@ -39,8 +41,7 @@ export function cachedMiss(core: Core, entry: RouteEntry, req: Request, reply: R
     if (entry.cache!.key !== null) {
       core.dispatcher.probe(key, inm)
       if (core.dispatcher.io[IO.HIT]! >= 0) {
-        finish(core, reply)
-        answerHit(core, reply[kRes], entry, req.method === 'HEAD')
+        answerHit(core, entry, req, reply)
         return true
       }
     }
@@ -57,12 +58,11 @@ export function cachedMiss(core: Core, entry: RouteEntry, req: Request, reply: R
   track(core, reply)
   core.flights.then(key, () => {
     if (reply[kState] !== OPEN) return
-    reply[kRes].cork(() => {
+    reply[kRes]!.cork(() => {
       core.dispatcher.io[IO.ACCEPT] = accept
       core.dispatcher.probe(key, inm)
       if (core.dispatcher.io[IO.HIT]! >= 0) {
-        finish(core, reply)
-        answerHit(core, reply[kRes], entry, req.method === 'HEAD')
+        answerHit(core, entry, req, reply)
       } else {
         run(core, entry, req, reply)
       }
@@ -71,20 +71,11 @@ export function cachedMiss(core: Core, entry: RouteEntry, req: Request, reply: R
   return true
 }
 
-/** A response object that writes nowhere: the target of a background refresh. */
-export const NOWHERE = {
-  writeStatus() { return NOWHERE },
-  writeHeader() { return NOWHERE },
-  end() { return NOWHERE },
-  endWithoutBody() { return NOWHERE },
-  onAborted() { return NOWHERE },
-  cork(cb: () => void) { cb(); return NOWHERE },
-} as unknown as UwsResponse
-
 /**
  * After a stale entry was served: one run of the handler in the background
- * refreshes it (`req` was built with a Reply on NOWHERE). A failing run
- * leaves the stale entry in place until its window ends.
+ * refreshes it. Its reply has no socket: its answer is written nowhere and
+ * ends as kind 'refresh'. A failing run leaves the stale entry in place
+ * until its window ends.
  */
 export function refreshStale(core: Core, entry: RouteEntry, req: Request, reply: Reply, query: string | undefined): void {
   let key: string | undefined

@@ -7,6 +7,7 @@ import { native, type RouterLookup } from '../binding.js'
 import { GriddleError, GriddleTypeError, INSERT, LOOKUP } from '../errors.js'
 import { parsePattern, type PatternOptions } from './route-pattern.js'
 import { kLookup, kOut, kRoute } from '../symbols.js'
+import { TOKEN } from '../util/http-token.js'
 
 export interface RouterOptions {
   /** Match static text case-sensitively (default true). Parameter values keep their case. */
@@ -44,7 +45,6 @@ export interface RouteRecord<T> {
   readonly params: ParamsBuilder
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
 function decodeValue(path: string, start: number, end: number, flags: number, wildcard: boolean): string {
   let v = path.slice(start, end)

@@ -1,21 +1,24 @@
 /**
  * createApp: route registration, listen and close. The request path itself
- * is in dispatch.ts and respond.ts.
+ * starts in on-request.ts and ends in end.ts.
  */
 import { performance } from 'node:perf_hooks'
 import { GriddleError, GriddleTypeError } from '../errors.js'
 import type { Reply } from './reply.js'
 import { unitReader, type Request, type UnitKeySource } from './request.js'
 import { requestHandler } from './on-request.js'
-import { sweep, type Core, type Handler, type RouteEntry } from './respond.js'
+import type { Core, Handler, RouteEntry } from './core.js'
+import { stopDeadlines } from './deadlines.js'
+import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOut, kRoute } from '../symbols.js'
+import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
 import { Dispatcher, MODE } from '../routing/dispatch.js'
-import { Flights, compileRouteCache, type RouteCacheOptions } from '../cache/response-cache.js'
+import { Flights } from '../cache/flights.js'
+import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
 import {
   LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
@@ -24,7 +27,7 @@ import { checkOptions, type AppOptions, type ResolvedOptions } from './options.j
 import { AppStats } from '../telemetry/app-stats.js'
 
 export type { AppOptions } from './options.js'
-export type { Handler } from './respond.js'
+export type { Handler } from './core.js'
 
 export interface RouteSchema {
   params?: object
@@ -87,7 +90,6 @@ export class App {
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
-  private sweeper: NodeJS.Timeout | null = null
   private closed: Promise<void> | null = null
   private address: Address | null = null
 
@@ -107,6 +109,9 @@ export class App {
       requestTimeoutMs: this.config.requestTimeoutMs,
       unit: unitReader(this.config.unitKey),
       pending: new Set<Reply>(),
+      deadlines: { timer: null },
+      onEnd: null,
+      ended: new Ended(),
       closing: false,
       report: (err, req) => {
         try {
@@ -187,9 +192,6 @@ export class App {
     this.address = { host, port: localPort(socket) }
     this.core.admission?.start()
     this.startTelemetry()
-    const tick = Math.max(5, Math.min(1000, Math.floor(this.config.requestTimeoutMs / 4)))
-    this.sweeper = setInterval(() => { if (this.core.pending.size > 0) sweep(this.core, performance.now()) }, tick)
-    this.sweeper.unref()
     return { ...this.address }
   }
 
@@ -200,6 +202,11 @@ export class App {
   close(): Promise<void> {
     this.closed ??= this.shutdown()
     return this.closed
+  }
+
+  /** Internal: installs the listener told of every request's end (telemetry, tests), or removes it with null. */
+  [kOnEnd](listener: EndListener | null): void {
+    this.core.onEnd = listener
   }
 
   /** The bound address while listening, else null. */
@@ -213,7 +220,7 @@ export class App {
     this.listenSocket = null
     const until = performance.now() + this.config.closeGraceMs
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
-    if (this.sweeper !== null) clearInterval(this.sweeper)
+    stopDeadlines(this.core)
     this.core.admission?.stop()
     this.stopTelemetry()
     this.uws?.close()

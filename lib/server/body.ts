@@ -6,7 +6,10 @@
 import { GriddleError } from '../errors.js'
 import { OPEN, READING, type Reply } from './reply.js'
 import type { Request } from './request.js'
-import { fail, run, sendError, track, type Core, type RouteEntry } from './respond.js'
+import type { Core, RouteEntry } from './core.js'
+import { track } from './deadlines.js'
+import { fail, sendError } from './error-answer.js'
+import { run } from './run.js'
 import { kRes, kState } from '../symbols.js'
 
 const DIGITS = /^[0-9]+$/
@@ -72,7 +75,7 @@ export function readBody(core: Core, entry: RouteEntry, req: Request, reply: Rep
   track(core, reply)
   const chunks: Buffer[] = []
   let received = 0
-  reply[kRes].onData((chunk, last) => {
+  reply[kRes]!.onData((chunk, last) => {
     if (reply[kState] !== READING) return
     const size = chunk.byteLength
     if (received + size > core.bodyLimit || (buffer !== null && received + size > buffer.length)) {

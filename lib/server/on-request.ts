@@ -3,15 +3,19 @@
  * then JavaScript builds `req`, runs the route and answers.
  * hot path: measure before changing.
  */
+import { performance } from 'node:perf_hooks'
 import { readBody, announcesBody } from './body.js'
 import { ERRORS, GriddleError, LOOKUP } from '../errors.js'
-import { JSON_TYPE, Reply, errorPayload, writeResponse } from './reply.js'
+import type { Core } from './core.js'
+import { endHit, endShed } from './end.js'
+import { errorPayload, sendError } from './error-answer.js'
+import { Reply } from './reply.js'
 import { copyHeaders, parseQuery, Request } from './request.js'
-import { run, sendError, type Core } from './respond.js'
+import { run } from './run.js'
 import { kRequest } from '../symbols.js'
 import { IO } from '../routing/dispatch.js'
-import { acceptMask } from '../cache/response-cache.js'
-import { NOWHERE, answerHit, cachedMiss, refreshStale } from '../cache/cached-request.js'
+import { acceptMask } from '../cache/accept-encoding.js'
+import { cachedMiss, refreshStale } from '../cache/cached-request.js'
 import type { UwsHandler, UwsRequest, UwsResponse } from '../uws.js'
 
 /** Methods whose route answers, for a path, in the order routes were added (slow path). */
@@ -24,22 +28,23 @@ export function allowedMethods(core: Core, path: string): string[] {
   return allowed
 }
 
-function reject(core: Core, res: UwsResponse, method: string, path: string, err: GriddleError, extra: string[] | null = null): void {
-  const reply = new Reply(res)
+function reject(core: Core, res: UwsResponse, start: number, method: string, path: string, err: GriddleError,
+  extra: string[] | null = null): void {
+  const reply = new Reply(res, -1, start)
   reply[kRequest] = { method, path } as Request
   sendError(core, reply, err.statusCode!, err.message, err.code, undefined, extra)
 }
 
 /** No route id: a bad URL, a parameter over its limit, another method's path, or nothing. */
-function miss(core: Core, res: UwsResponse, method: string, path: string, status: number): void {
-  if (status === LOOKUP.BAD_URL) return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'malformed percent-encoding'))
-  if (status === LOOKUP.NOT_ORIGIN) return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'the target must start with "/"'))
-  if (status === LOOKUP.PARAM_TOO_LONG) return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', 'a path parameter is too long'))
+function miss(core: Core, res: UwsResponse, start: number, method: string, path: string, status: number): void {
+  if (status === LOOKUP.BAD_URL) return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'malformed percent-encoding'))
+  if (status === LOOKUP.NOT_ORIGIN) return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'the target must start with "/"'))
+  if (status === LOOKUP.PARAM_TOO_LONG) return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', 'a path parameter is too long'))
   const allowed = allowedMethods(core, path)
   if (allowed.length > 0) {
-    return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_METHOD_NOT_ALLOWED', `${method} ${path}`), ['Allow', allowed.join(', ')])
+    return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_METHOD_NOT_ALLOWED', `${method} ${path}`), ['Allow', allowed.join(', ')])
   }
-  reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_NOT_FOUND', `no route for ${method} ${path}`))
+  reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_NOT_FOUND', `no route for ${method} ${path}`))
 }
 
 /**
@@ -49,14 +54,15 @@ function miss(core: Core, res: UwsResponse, method: string, path: string, status
 export function requestHandler(core: Core, method: string, code: number, getCode: number): UwsHandler {
   const head = method === 'HEAD'
   return function onRequest(res: UwsResponse, req: UwsRequest): void {
+    const start = performance.now()
     const path = req.getUrl()
     const rawQuery = req.getQuery()
     const length = rawQuery === undefined ? path.length : path.length + 1 + rawQuery.length
     if (length > core.maxUrlLength) {
-      return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', `${length} characters, the limit is ${core.maxUrlLength}`))
+      return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', `${length} characters, the limit is ${core.maxUrlLength}`))
     }
     // uWS refuses the other control characters in the request line itself.
-    if (path.includes('\u007f')) return reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'control character in the path'))
+    if (path.includes('\u007f')) return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'control character in the path'))
     const io = core.dispatcher.io
     io[IO.METHOD] = code
     io[IO.FALLBACK] = head ? getCode : -1
@@ -68,18 +74,20 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     }
     core.dispatcher.dispatch(path, rawQuery, inm)
     const id = io[IO.ROUTE]!
-    if (id < 0) return miss(core, res, method, path, id)
+    if (id < 0) return miss(core, res, start, method, path, id)
     const entry = core.entries[id]!
     const hit = io[IO.HIT]! >= 0
     if (hit) {
-      answerHit(core, res, entry, head)
-      if (io[IO.STALE] === 0) return
+      const stale = io[IO.STALE] !== 0
+      endHit(core, res, entry, id, method, start, null, stale ? 'stale' : 'hit')
+      if (!stale) return
     } else if (core.admission !== null && entry.shedding && core.admission.overloaded(core.pending.size)) {
-      return shed(core, res, head)
+      return shed(core, res, id, method, start)
     }
     const params = entry.params(path, core.out)
     const headers = copyHeaders(req)
-    const reply = new Reply(hit ? NOWHERE : res)
+    // After a stale hit the request lives on as the background refresh, with no socket.
+    const reply = new Reply(hit ? null : res, id, start)
     const url = rawQuery === undefined ? path : path + '?' + rawQuery
     const request = new Request(method, url, path, params, parseQuery(rawQuery), headers, core.unit(headers), reply)
     reply[kRequest] = request
@@ -91,12 +99,12 @@ export function requestHandler(core: Core, method: string, code: number, getCode
 }
 
 /** 503 with Retry-After, before any handler runs. */
-function shed(core: Core, res: UwsResponse, head: boolean): void {
+function shed(core: Core, res: UwsResponse, route: number, method: string, start: number): void {
   const admission = core.admission!
   admission.shed++
   // A refusal must cost far less than an answer, or shedding buys nothing:
   // no Error (its stack trace alone costs microseconds), a body built once.
-  writeResponse(res, 503, JSON_TYPE, ['retry-after', admission.retryAfter], OVERLOADED_BODY, head, core.closing)
+  endShed(core, res, route, method, start, ['retry-after', admission.retryAfter], OVERLOADED_BODY)
 }
 
 const OVERLOADED_BODY = errorPayload(503, ERRORS.GRIDDLE_ERR_OVERLOADED.message, 'GRIDDLE_ERR_OVERLOADED')

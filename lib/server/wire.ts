@@ -1,0 +1,60 @@
+/**
+ * Wire writing: status line, headers and body handed to uWS, with the
+ * status lines prebuilt and the uWS quirks of bodiless answers in one place.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { UwsResponse } from '../uws.js'
+
+/** `STATUS_LINES[code]` is uWS's writeStatus argument, e.g. "404 Not Found". */
+export const STATUS_LINES: string[] = []
+for (let code = 100; code <= 599; code++) STATUS_LINES[code] = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`
+
+export function byteLength(payload: string | Uint8Array | ArrayBuffer): number {
+  return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
+}
+
+/**
+ * Writes status, headers and body. `head` answers without the body but with
+ * its length; `close` asks uWS to close the connection afterwards.
+ */
+export function writeResponse(res: UwsResponse, status: number, type: string | null, extra: string[] | null,
+  payload: string | Uint8Array | ArrayBuffer, head: boolean, close: boolean): void {
+  if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
+  if (type !== null) res.writeHeader('content-type', type)
+  if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!)
+  if (status === 204 || status === 304) {
+    // These statuses never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned.
+    endEmpty(res, close)
+  } else if (head) {
+    endHead(res, byteLength(payload), close)
+  } else {
+    res.end(payload, close)
+  }
+}
+
+export function noop(): void {}
+
+/** Ends a response that has no body (204, 304). */
+export function endEmpty(res: UwsResponse, close: boolean): void {
+  res.onAborted(noop)
+  if (close) res.endWithoutBody(0, true)
+  else res.endWithoutBody()
+}
+
+/**
+ * Ends a HEAD response announcing `length` body bytes. uWS 20.30 writes the
+ * body of end() even for HEAD, and endWithoutBody(n) leaves the connection
+ * waiting for n body bytes (any argument, even undefined, counts). A header
+ * plus a bare endWithoutBody() answers and keeps the connection; when it
+ * closes anyway, endWithoutBody(n, true) is right. uWS aborts the process if
+ * the response has no abort handler.
+ */
+export function endHead(res: UwsResponse, length: number, close: boolean): void {
+  res.onAborted(noop)
+  if (close) {
+    res.endWithoutBody(length, true)
+  } else {
+    res.writeHeader('Content-Length', String(length))
+    res.endWithoutBody()
+  }
+}
