@@ -25,6 +25,7 @@ import {
 } from '../uws.js'
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
 import { AppStats } from '../telemetry/app-stats.js'
+import { StatsListener } from '../telemetry/record.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -130,6 +131,7 @@ export class App {
       cache: () => this.responses.stats(),
       inFlight: () => this.core.pending.size,
     })
+    this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
   }
 
   private appCache(): AppCache {
