@@ -4,6 +4,7 @@
 // that want what happened since their last read (StatsD deltas, the
 // dashboard's one-second series). Slow path: allocates freely.
 #include <cmath>
+#include <map>
 #include <vector>
 
 #include "stats-registry.h"
@@ -98,13 +99,40 @@ napi_value float64Array(napi_env env, const std::vector<double>& values) {
 
 }  // namespace
 
-// (stats, baseline | null, quantiles: Float64Array, boundsNs: Float64Array)
-// -> Float64Array [rows, dropped, then per series: route, method, status, arm,
-// count, sumNs, maxNs, bytes, counts per kind, each quantile in ns, and for
-// each bound the number of latencies at or below it]. With a baseline: only
-// what happened since that baseline's last read, and only series with some.
+void appendRow(std::vector<double>& out, int32_t route, int32_t method, int32_t status, int32_t arm, const Sums& s,
+               const double* qs, size_t nq, const double* bounds, size_t nb) {
+  out[0] += 1;
+  double fixed[ROW_FIXED] = {double(route), double(method), double(status), double(arm),
+                             double(s.count), double(s.sumNs), double(s.maxNs), double(s.bytes)};
+  out.insert(out.end(), fixed, fixed + ROW_FIXED);
+  for (int k = 0; k < KIND_COUNT; k++) out.push_back(static_cast<double>(s.kinds[k]));
+  for (size_t i = 0; i < nq; i++) out.push_back(quantile(s, qs[i]));
+  uint64_t below = 0;
+  int b = 0;
+  for (size_t i = 0; i < nb; i++) {
+    while (b < BUCKETS && bucketValue(b) <= bounds[i]) below += s.buckets[b++];
+    out.push_back(static_cast<double>(below));
+  }
+}
+
+void add(Sums* into, const Sums& s) {
+  into->count += s.count;
+  into->sumNs += s.sumNs;
+  into->bytes += s.bytes;
+  if (s.maxNs > into->maxNs) into->maxNs = s.maxNs;
+  for (int k = 0; k < KIND_COUNT; k++) into->kinds[k] += s.kinds[k];
+  for (int b = 0; b < BUCKETS; b++) into->buckets[b] += s.buckets[b];
+}
+
+// (stats, baseline | null, quantiles: Float64Array, boundsNs: Float64Array,
+// byRoute?: boolean) -> Float64Array [rows, dropped, then per series: route,
+// method, status, arm, count, sumNs, maxNs, bytes, counts per kind, each
+// quantile in ns, and for each bound the number of latencies at or below it].
+// With a baseline: only what happened since that baseline's last read, and
+// only series with some. byRoute merges the series of each (route, arm)
+// first (method and status are then -1): quantiles cannot be merged later.
 static napi_value JS_statsRead(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(4);
+  GRIDDLE_ARGS(5);
   auto r = registryOf(env, argv[0]);
   if (!r) return nullptr;
   Baseline* base = nullptr;
@@ -121,8 +149,11 @@ static napi_value JS_statsRead(napi_env env, napi_callback_info info) {
   const double *qs, *bounds;
   size_t nq, nb;
   if (!argFloats(env, argv[2], "quantiles", &qs, &nq) || !argFloats(env, argv[3], "boundsNs", &bounds, &nb)) return nullptr;
+  bool byRoute = false;
+  napi_get_value_bool(env, argv[4], &byRoute);  // undefined stays false
   std::vector<double> out(HEADER, 0);
   out[1] = static_cast<double>(r->dropped.load(std::memory_order_relaxed));
+  std::map<uint64_t, std::unique_ptr<Sums>> groups;
   Sums s;
   for (uint32_t slot = 0; slot < TABLE; slot++) {
     uint64_t key = r->keys[slot].load(std::memory_order_acquire);
@@ -135,19 +166,15 @@ static napi_value JS_statsRead(napi_env env, napi_callback_info info) {
       subtract(&s, prev.get());
     }
     if (s.count == 0) continue;
-    out[0] += 1;
-    double fixed[ROW_FIXED] = {double(keyRoute(key)), double(keyMethod(key)), double(keyStatus(key)), double(keyArm(key)),
-                               double(s.count), double(s.sumNs), double(s.maxNs), double(s.bytes)};
-    out.insert(out.end(), fixed, fixed + ROW_FIXED);
-    for (int k = 0; k < KIND_COUNT; k++) out.push_back(static_cast<double>(s.kinds[k]));
-    for (size_t i = 0; i < nq; i++) out.push_back(quantile(s, qs[i]));
-    uint64_t below = 0;
-    int b = 0;
-    for (size_t i = 0; i < nb; i++) {
-      while (b < BUCKETS && bucketValue(b) <= bounds[i]) below += s.buckets[b++];
-      out.push_back(static_cast<double>(below));
+    if (!byRoute) {
+      appendRow(out, keyRoute(key), keyMethod(key), keyStatus(key), keyArm(key), s, qs, nq, bounds, nb);
+      continue;
     }
+    auto& g = groups[packKey(keyRoute(key), 0, 0, keyArm(key))];
+    if (!g) g = std::make_unique<Sums>();
+    add(g.get(), s);
   }
+  for (auto& [key, g] : groups) appendRow(out, keyRoute(key), -1, -1, keyArm(key), *g, qs, nq, bounds, nb);
   return float64Array(env, out);
 }
 

@@ -26,6 +26,8 @@ import {
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
 import { AppStats } from '../telemetry/app-stats.js'
 import { StatsListener } from '../telemetry/record.js'
+import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
+import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from '../telemetry/prometheus.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -88,6 +90,7 @@ export class App {
   readonly cache: AppCache
   /** Live statistics: per route, method, status and arm, shared by every thread of a serve() cluster. */
   readonly stats: AppStats
+  private readonly telemetry: Telemetry
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -132,6 +135,14 @@ export class App {
       inFlight: () => this.core.pending.size,
     })
     this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
+    this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
+    const m = this.config.telemetry.metrics
+    if (m !== null) {
+      this.get(m.path, { shedding: false }, (_req, reply) => {
+        reply.type(METRICS_TYPE)
+        return renderMetrics(this.stats.native, this.stats.snapshot())
+      })
+    }
   }
 
   private appCache(): AppCache {
@@ -176,7 +187,7 @@ export class App {
   }
 
   /** Starts serving; port 0 picks a free port. Resolves with the bound address. */
-  async listen(port: number = this.config.port): Promise<Address> {
+  async listen(port: number = this.config.port): Promise<Address & TelemetryAddress> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'port must be an integer from 0 to 65535')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'listen() may be called once')
     const app = this.uws = createUwsApp()
@@ -193,8 +204,14 @@ export class App {
     this.listenSocket = socket
     this.address = { host, port: localPort(socket) }
     this.core.admission?.start()
-    this.startTelemetry()
-    return { ...this.address }
+    let telemetry: TelemetryAddress
+    try {
+      telemetry = await this.startTelemetry()
+    } catch (err) {
+      await this.close()
+      throw err
+    }
+    return { ...this.address, ...telemetry }
   }
 
   /**
@@ -230,12 +247,14 @@ export class App {
   }
 
   // telemetry
-  private startTelemetry(): void {
+  private startTelemetry(): Promise<TelemetryAddress> {
     for (const route of this.router.routes()) this.stats.native.nameRoute(route.id, route.pattern)
     this.stats.start()
+    return this.telemetry.start()
   }
 
   private stopTelemetry(): void {
+    this.telemetry.stop()
     this.stats.stop()
   }
 

@@ -26,7 +26,7 @@ interface StatsBinding {
   statsRecord(h: Handle, route: number, method: number, status: number, arm: number, kind: number, latencyNs: number, bytes: number): void
   statsName(h: Handle, what: number, id: number, name: string): void
   statsSetThread(h: Handle, values: Float64Array): void
-  statsRead(h: Handle, baseline: BaselineHandle | null, quantiles: Float64Array, boundsNs: Float64Array): Float64Array
+  statsRead(h: Handle, baseline: BaselineHandle | null, quantiles: Float64Array, boundsNs: Float64Array, byRoute?: boolean): Float64Array
   statsBaseline(h: Handle): BaselineHandle
   statsQuantiles(h: Handle, routes: Int32Array, arm: number, quantiles: Float64Array, out: Float64Array): number
   statsNames(h: Handle): Array<number | string>
@@ -74,7 +74,7 @@ export interface SeriesStats {
   /** The route pattern ("/users/:id"), or null for requests that matched none. */
   route: string | null
   method: string
-  /** HTTP status; 0 when the client went away before the answer. */
+  /** HTTP status; 0 when the client went away before the answer; -1 in a read by route. */
   status: number
   arm: string
   requests: number
@@ -158,10 +158,14 @@ export class Stats {
     return nativeStats.statsBaseline(this.handle)
   }
 
-  /** Every series with requests, merged over all threads (since `baseline`'s last read, when given). */
-  read(baseline: BaselineHandle | null = null, boundsSeconds: readonly number[] = []): Reading {
+  /**
+   * Every series with requests, merged over all threads (since `baseline`'s
+   * last read, when given). `byRoute` merges each route and arm over methods
+   * and statuses (method '*', status -1), for percentiles per route.
+   */
+  read(baseline: BaselineHandle | null = null, boundsSeconds: readonly number[] = [], byRoute = false): Reading {
     const bounds = boundsSeconds.length === 0 ? NO_BOUNDS : new Float64Array(boundsSeconds.map((s) => s * 1e9))
-    const v = nativeStats.statsRead(this.handle, baseline, Q, bounds)
+    const v = nativeStats.statsRead(this.handle, baseline, Q, bounds, byRoute)
     const names = this.nameTable()
     const header = nativeStats.STATS_READ_HEADER
     const stride = nativeStats.STATS_ROW_FIXED + KIND_NAMES.length + Q.length + bounds.length
@@ -212,7 +216,7 @@ function row(v: Float64Array, at: number, names: Map<string, string>, nb: number
   for (let i = 0; i < nb; i++) buckets.push(v[q + QUANTILE_KEYS.length + i]!)
   return {
     route: route < 0 ? null : names.get('r' + String(route)) ?? `#${route}`,
-    method: METHODS[v[at + 1]!] ?? 'OTHER',
+    method: v[at + 1] === -1 ? '*' : METHODS[v[at + 1]!] ?? 'OTHER',
     status: v[at + 2]!,
     arm: names.get('a' + String(v[at + 3]!)) ?? (v[at + 3] === 0 ? DEFAULT_ARM : `#${v[at + 3]}`),
     requests: count,
