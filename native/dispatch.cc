@@ -29,6 +29,7 @@ struct Dispatcher {
   std::vector<uint8_t> modes;  // CacheMode per route id
   std::u16string key;          // scratch
   std::vector<std::u16string_view> pairs;
+  std::shared_ptr<stats::Writer> stats;  // statistics: where waiting outcomes are recorded, or null
 };
 
 const napi_type_tag DISPATCH_TAG = {0x67726964646c6503ULL, 0x6469737061746368ULL};
@@ -115,6 +116,12 @@ void probeVariants(Dispatcher& d, const char16_t* inm, size_t inmLen) {
   probe(d, inm, inmLen);
 }
 
+// --- statistics: records the outcomes JS left in io (see dispatch.h) ---
+inline void recordWaiting(Dispatcher& d) {
+  if (d.stats) stats::recordSlots(d.stats.get(), d.io + IO_STATS_FIRST, d.io[IO_STATS_COUNT]);
+  d.io[IO_STATS_COUNT] = 0;
+}
+
 Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
   return static_cast<Dispatcher*>(unwrapTagged(env, v, &DISPATCH_TAG, "argument 'dispatcher' is not a griddle dispatcher"));
 }
@@ -132,6 +139,7 @@ static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   if (!path.read(env, argv[0], "path") || !query.optional(env, argv[1], "query") ||
       !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
+  if (d.io[IO_STATS_COUNT] != 0) recordWaiting(d);  // statistics
   int32_t method = d.io[IO_METHOD];
   int32_t id = method < 0 ? LOOKUP_NOT_FOUND : d.router->lookup(static_cast<uint32_t>(method), path.data, path.len);
   int32_t fallback = d.io[IO_FALLBACK];
@@ -171,7 +179,7 @@ static napi_value JS_dispatchCreate(napi_env env, napi_callback_info info) {
   if (!argTypedArray(env, argv[2], "io", napi_int32_array, &io, &ioLen) ||
       !argTypedArray(env, argv[3], "out", napi_uint8_array, &out, &outLen))
     return nullptr;
-  if (ioLen < IO_SIZE || outLen <= ETAG_TEXT) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "io or out is too short");
+  if (ioLen < IO_TOTAL || outLen <= ETAG_TEXT) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "io or out is too short");
   d->io = static_cast<int32_t*>(io);
   d->out = static_cast<uint8_t*>(out);
   d->outCap = outLen;
@@ -313,6 +321,31 @@ static napi_value JS_dispatchDelete(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// --- statistics ---
+// (dispatcher, stats | null) -> undefined. Where the outcomes waiting in io are recorded.
+static napi_value JS_dispatchSetStats(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(2);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  if (d == nullptr) return nullptr;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  std::shared_ptr<stats::Writer> w;
+  if (t != napi_null && t != napi_undefined && !(w = stats::writerOf(env, argv[1]))) return nullptr;
+  recordWaiting(*d);
+  d->stats = std::move(w);
+  return nullptr;
+}
+
+// (dispatcher) -> undefined. Records the outcomes waiting in io now (a timer
+// calls it when no next dispatch comes).
+static napi_value JS_dispatchFlushStats(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  if (d != nullptr) recordWaiting(*d);
+  return nullptr;
+}
+// --- end of statistics ---
+
 bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchCreate", JS_dispatchCreate);
   GRIDDLE_EXPORT(env, exports, "dispatchSetMode", JS_dispatchSetMode);
@@ -320,7 +353,12 @@ bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchProbe", JS_dispatchProbe);
   GRIDDLE_EXPORT(env, exports, "dispatchStore", JS_dispatchStore);
   GRIDDLE_EXPORT(env, exports, "dispatchDelete", JS_dispatchDelete);
-  exportInt(env, exports, "DISPATCH_IO_SIZE", IO_SIZE);
+  exportInt(env, exports, "DISPATCH_IO_SIZE", IO_TOTAL);
+  // statistics
+  GRIDDLE_EXPORT(env, exports, "dispatchSetStats", JS_dispatchSetStats);
+  GRIDDLE_EXPORT(env, exports, "dispatchFlushStats", JS_dispatchFlushStats);
+  exportInt(env, exports, "DISPATCH_IO_STATS_COUNT", IO_STATS_COUNT);
+  exportInt(env, exports, "DISPATCH_IO_STATS_FIRST", IO_STATS_FIRST);
   return true;
 }
 

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "stats.h"
+
 namespace griddle {
 
 // Layout of the dispatcher's Int32Array (mirrored in lib/routing/dispatch.ts).
@@ -36,6 +38,15 @@ constexpr uint16_t VARIANT_BR = 1 << 9;
 // with the content type's length, the content type, then the body: the ETag
 // view is made once, one content-type view per length, one body view per hit.
 constexpr int ETAG_TEXT = 18;
+
+// --- statistics (native/stats.h) ---------------------------------------------
+// A finished request's outcome waits in io (JS writes it where the request
+// ends) and the next dispatch records it, or JS_dispatchFlushStats does from
+// a timer once traffic stops: recording costs no crossing of its own.
+constexpr int IO_STATS_COUNT = IO_SIZE;      // in: outcomes waiting, 0 to stats::PENDING_MAX
+constexpr int IO_STATS_FIRST = IO_SIZE + 1;  // in: the outcomes, stats::RECORD_SLOTS int32 each
+constexpr int IO_TOTAL = IO_STATS_FIRST + stats::PENDING_MAX * stats::RECORD_SLOTS;
+// --- end of statistics ---------------------------------------------------------
 
 bool initDispatch(napi_env env, napi_value exports);
 

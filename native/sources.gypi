@@ -11,6 +11,8 @@
     "noop-baseline.cc",
     "router-build.cc",
     "router.cc",
+    "stats.cc",
+    "stats-read.cc",
     "util/boundary.cc",
     "util/url.cc"
   ]

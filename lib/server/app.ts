@@ -26,6 +26,10 @@ import {
   LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
 } from '../uws.js'
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
+import { AppStats } from '../telemetry/app-stats.js'
+import { StatsListener } from '../telemetry/record.js'
+import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
+import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from '../telemetry/prometheus.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -86,6 +90,9 @@ export class App {
   private readonly responses: Cache
   /** Invalidation and statistics of the response cache. */
   readonly cache: AppCache
+  /** Live statistics: per route, method, status and arm, shared by every thread of a serve() cluster. */
+  readonly stats: AppStats
+  private readonly telemetry: Telemetry
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -125,6 +132,20 @@ export class App {
     this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
     ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + OUT_OVERHEAD)
     this.cache = this.appCache()
+    // telemetry: the registry is shared under the cache's name (serve() names both per cluster)
+    this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
+      cache: () => this.responses.stats(),
+      inFlight: () => this.core.pending.size,
+    })
+    this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
+    this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
+    const m = this.config.telemetry.metrics
+    if (m !== null) {
+      this.get(m.path, { shedding: false }, (_req, reply) => {
+        reply.type(METRICS_TYPE)
+        return renderMetrics(this.stats.native, this.stats.snapshot())
+      })
+    }
   }
 
   private appCache(): AppCache {
@@ -170,7 +191,7 @@ export class App {
   }
 
   /** Starts serving; port 0 picks a free port. Resolves with the bound address. */
-  async listen(port: number = this.config.port): Promise<Address> {
+  async listen(port: number = this.config.port): Promise<Address & TelemetryAddress> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'port must be an integer from 0 to 65535')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'listen() may be called once')
     const app = this.uws = createUwsApp()
@@ -187,7 +208,14 @@ export class App {
     this.listenSocket = socket
     this.address = { host, port: localPort(socket) }
     this.core.admission?.start()
-    return { ...this.address }
+    let telemetry: TelemetryAddress
+    try {
+      telemetry = await this.startTelemetry()
+    } catch (err) {
+      await this.close()
+      throw err
+    }
+    return { ...this.address, ...telemetry }
   }
 
   /**
@@ -217,8 +245,21 @@ export class App {
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
     stopDeadlines(this.core)
     this.core.admission?.stop()
+    this.stopTelemetry()
     this.uws?.close()
     this.address = null
+  }
+
+  // telemetry
+  private startTelemetry(): Promise<TelemetryAddress> {
+    for (const route of this.router.routes()) this.stats.native.nameRoute(route.id, route.pattern)
+    this.stats.start()
+    return this.telemetry.start()
+  }
+
+  private stopTelemetry(): void {
+    this.telemetry.stop()
+    this.stats.stop()
   }
 
   private shorthand(method: string, path: string, a: RouteOptions | Handler, b?: Handler): this {

@@ -3,6 +3,7 @@ import { boolOption, intOption, knownKeys, objectOption, optionError, stringOpti
 import type { UnitKeySource } from './request.js'
 import type { RouterOptions } from '../routing/router.js'
 import type { AdmissionOptions } from './admission.js'
+import { telemetryOptions, type AdminOptions, type MetricsOptions, type StatsdOptions, type TelemetryOptions } from '../telemetry/options.js'
 
 export interface ResponseCacheOptions {
   /** Bytes the response cache may hold (default 64 MiB). */
@@ -36,6 +37,12 @@ export interface AppOptions {
   cache?: ResponseCacheOptions
   /** Load shedding: 503 + Retry-After when overloaded; `false` turns it off. */
   admission?: AdmissionOptions | false
+  /** The admin listener (statistics, /metrics, the dashboard); needs a token. See docs/telemetry.md. */
+  admin?: AdminOptions
+  /** Send aggregates to a StatsD daemon over UDP every interval. */
+  statsd?: StatsdOptions
+  /** Serve Prometheus text on the app itself too (no token: for private networks). */
+  metrics?: MetricsOptions
 }
 
 export interface ResolvedOptions {
@@ -50,6 +57,7 @@ export interface ResolvedOptions {
   router: RouterOptions
   cache: Required<Omit<ResponseCacheOptions, 'name'>> & { name: string | undefined }
   admission: AdmissionOptions | false
+  telemetry: TelemetryOptions
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
@@ -83,6 +91,7 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     router: router as RouterOptions,
     cache: cacheOptions(options.cache),
     admission: admissionOptions(options.admission),
+    telemetry: telemetryOptions(options),
   }
 }
 

@@ -1,0 +1,90 @@
+/**
+ * `app.stats`: the app's view of the shared statistics (every thread that
+ * shares its registry), the process figures, and the recorder its request
+ * path writes into.
+ */
+import type { Dispatcher } from '../routing/dispatch.js'
+import type { CacheStats } from '../cache/cache.js'
+import { ProcessSampler, memoryFigures, type GcFigures, type MemoryFigures } from './process.js'
+import { Recorder, Stats, type SeriesStats, type ThreadFigures } from './stats.js'
+
+export interface StatsSnapshot {
+  /** When it was taken (ms since the epoch). */
+  time: number
+  uptimeSeconds: number
+  series: Array<Omit<SeriesStats, 'buckets'>>
+  /** Outcomes not recorded because the series table was full. */
+  dropped: number
+  process: {
+    memory: MemoryFigures
+    /** This thread's GC pauses since the app started listening. */
+    gc: GcFigures
+    /** Every thread recording into these statistics. */
+    threads: ThreadFigures[]
+    cache: { bytes: number, entries: number, hits: number, misses: number }
+    /** Requests of this app waiting for their body or handler. */
+    inFlight: number
+  }
+}
+
+export interface AppStatsSources {
+  cache(): CacheStats
+  inFlight(): number
+}
+
+export class AppStats {
+  /** The shared native statistics (one writer: this app on this thread). */
+  readonly native: Stats
+  readonly recorder: Recorder
+  private readonly sampler: ProcessSampler
+  private readonly started = Date.now()
+
+  constructor(name: string | null, dispatcher: Dispatcher, private readonly sources: AppStatsSources) {
+    this.native = new Stats(name)
+    this.recorder = new Recorder(dispatcher.dispatch, dispatcher.io, this.native)
+    this.sampler = new ProcessSampler(this.native)
+  }
+
+  /** Everything recorded so far, as a plain object. */
+  snapshot(): StatsSnapshot {
+    this.recorder.flush()
+    const reading = this.native.read()
+    const c = this.sources.cache()
+    return {
+      time: Date.now(),
+      uptimeSeconds: (Date.now() - this.started) / 1000,
+      series: reading.series.map(({ buckets: _, ...s }) => s),
+      dropped: reading.dropped,
+      process: {
+        memory: memoryFigures(),
+        gc: this.sampler.gcFigures(),
+        threads: this.native.threads(),
+        cache: { bytes: c.bytes, entries: c.entries, hits: c.hits, misses: c.misses },
+        inFlight: this.sources.inFlight(),
+      },
+    }
+  }
+
+  /** The q-quantile (0 < q ≤ 1) of a route pattern's latency in ms for one arm, or null without requests. */
+  percentile(route: string, arm: string, q: number): number | null {
+    this.recorder.flush()
+    return this.native.percentile(route, arm, q)
+  }
+
+  /** @internal */
+  start(): void {
+    this.recorder.start()
+    this.sampler.start()
+  }
+
+  /** @internal */
+  stop(): void {
+    this.recorder.stop()
+    this.sampler.stop()
+  }
+
+  /** @internal */
+  gc(): GcFigures {
+    return this.sampler.gcFigures()
+  }
+}

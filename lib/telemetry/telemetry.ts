@@ -1,0 +1,57 @@
+/**
+ * What an app (or serve()'s main thread) runs beside its requests, once it
+ * listens: the admin listener with the telemetry routes, the dashboard's
+ * series ring, the StatsD flusher. All of it reads the shared native
+ * statistics; none of it touches the request path.
+ */
+import { AdminListener } from '../admin/listener.js'
+import { telemetryRoutes, type TelemetryView } from './admin-routes.js'
+import type { StatsSnapshot } from './app-stats.js'
+import type { TelemetryOptions } from './options.js'
+import { SeriesRing } from './series.js'
+import { StatsdFlusher } from './statsd.js'
+import type { Stats } from './stats.js'
+
+export interface TelemetryAddress {
+  /** The admin listener's port, when it runs. */
+  admin?: { host: string, port: number }
+}
+
+export class Telemetry {
+  readonly view: TelemetryView
+  private admin: AdminListener | null = null
+  private statsd: StatsdFlusher | null = null
+
+  constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot) {
+    this.view = { stats, snapshot, ring: new SeriesRing(stats) }
+  }
+
+  /** The StatsD flusher's own counters (datagrams, errors), or null without statsd. */
+  statsdCounters(): StatsdFlusher['counters'] | null {
+    return this.statsd?.counters ?? null
+  }
+
+  async start(): Promise<TelemetryAddress> {
+    const out: TelemetryAddress = {}
+    if (this.o.statsd !== null) {
+      this.statsd = new StatsdFlusher(this.view.stats, this.o.statsd, () => this.view.snapshot().process)
+      this.statsd.start()
+    }
+    const a = this.o.admin
+    // No token, no listener: it would hand statistics (and later, releases) to anyone who can connect.
+    if (a !== null && a.token.length > 0) {
+      this.admin = new AdminListener(a.token, telemetryRoutes(this.view))
+      out.admin = { host: a.host, port: await this.admin.listen(a.host, a.port) }
+      this.view.ring.start()
+    }
+    return out
+  }
+
+  stop(): void {
+    this.view.ring.stop()
+    this.admin?.close()
+    this.admin = null
+    this.statsd?.stop()
+    this.statsd = null
+  }
+}
