@@ -24,10 +24,34 @@ export function allowedMethods(core: Core, path: string): string[] {
   return allowed
 }
 
-function reject(core: Core, res: UwsResponse, method: string, path: string, err: GriddleError, extra: string[] | null = null): void {
+function reject(core: Core, res: UwsResponse, method: string, path: string, err: GriddleError, extra: string[] | null = null,
+  close = false): void {
   const reply = new Reply(res)
   reply[kRequest] = { method, path } as Request
-  sendError(core, reply, err.statusCode!, err.message, err.code, undefined, extra)
+  sendError(core, reply, err.statusCode!, err.message, err.code, undefined, extra, close)
+}
+
+/**
+ * Framing uWS reads loosely (docs/transport.md): it takes any coding that ends
+ * in "chunked" for chunked and waits forever on other codings. Only the bare
+ * lower-case `chunked` is read; the rest is refused and the connection closed,
+ * since its body cannot be delimited (RFC 9112 §6.1). So is a request without
+ * Host, which the uWS build for Node 20 leaves unanswered.
+ */
+function badFraming(core: Core, res: UwsResponse, req: UwsRequest, method: string, path: string): boolean {
+  const te = req.getHeader('transfer-encoding')
+  if (te.length > 0 && te !== 'chunked') {
+    const err = te.toLowerCase() === 'chunked'
+      ? new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'Transfer-Encoding must be the lower-case "chunked"')
+      : new GriddleError('GRIDDLE_ERR_NOT_IMPLEMENTED', `Transfer-Encoding ${JSON.stringify(te)}: only "chunked" is read`)
+    reject(core, res, method, path, err, null, true)
+    return true
+  }
+  if (req.getHeader('host').length === 0) {
+    reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
+    return true
+  }
+  return false
 }
 
 /** No route id: a bad URL, a parameter over its limit, another method's path, or nothing. */
@@ -50,6 +74,7 @@ export function requestHandler(core: Core, method: string, code: number, getCode
   const head = method === 'HEAD'
   return function onRequest(res: UwsResponse, req: UwsRequest): void {
     const path = req.getUrl()
+    if (badFraming(core, res, req, method, path)) return
     const rawQuery = req.getQuery()
     const length = rawQuery === undefined ? path.length : path.length + 1 + rawQuery.length
     if (length > core.maxUrlLength) {

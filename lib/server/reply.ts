@@ -29,8 +29,11 @@ for (let code = 100; code <= 599; code++) STATUS_LINES[code] = `${code} ${STATUS
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 // eslint-disable-next-line no-control-regex
 const UNSAFE_VALUE = /[\r\n\u0000]/
-/** Headers uWS writes itself: a second copy would make the response ambiguous. */
-const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection'])
+/**
+ * Headers uWS writes itself: a second copy would make the response ambiguous.
+ * uWS writes Date on every response and has no way to leave it out.
+ */
+const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'date'])
 
 export class Reply {
   /** The status to answer with (default 200). */
