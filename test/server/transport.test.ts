@@ -50,7 +50,7 @@ function routes(app: App): void {
 }
 
 test('the pinned uWS package is the one loaded, with the request-head limit griddle sets', () => {
-  assert.equal(UWS_SOURCE, process.env.GRIDDLE_UWS ?? PINNED_PACKAGE)
+  assert.equal(UWS_SOURCE, process.env.GRIDDLE_UWS || PINNED_PACKAGE)
   assert.equal(process.env[HEAD_LIMIT_ENV], String(DEFAULT_HEAD_LIMIT))
 })
 
