@@ -32,26 +32,39 @@ function reject(core: Core, res: UwsResponse, method: string, path: string, err:
 }
 
 /**
- * Framing uWS reads loosely (docs/transport.md): it takes any coding that ends
- * in "chunked" for chunked and waits forever on other codings. Only the bare
- * lower-case `chunked` is read; the rest is refused and the connection closed,
+ * Framing uWS reads loosely (docs/transport.md): it reads xchunked, "gzip,
+ * chunked" and CHUNKED as chunked, and waits forever on other codings. Only
+ * one bare lower-case `chunked` is read; the rest is refused and the connection closed,
  * since its body cannot be delimited (RFC 9112 §6.1). So is a request without
  * Host, which the uWS build for Node 20 leaves unanswered.
  */
 function badFraming(core: Core, res: UwsResponse, req: UwsRequest, method: string, path: string): boolean {
   const te = req.getHeader('transfer-encoding')
-  if (te.length > 0 && te !== 'chunked') {
-    const err = te.toLowerCase() === 'chunked'
-      ? new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'Transfer-Encoding must be the lower-case "chunked"')
-      : new GriddleError('GRIDDLE_ERR_NOT_IMPLEMENTED', `Transfer-Encoding ${JSON.stringify(te)}: only "chunked" is read`)
+  if (te.length > 0 && (te !== 'chunked' || codingLines(req) > 1)) {
+    const err = te === 'chunked' || te.toLowerCase() !== 'chunked'
+      ? new GriddleError('GRIDDLE_ERR_NOT_IMPLEMENTED', `Transfer-Encoding ${JSON.stringify(te)}: only one "chunked" is read`)
+      : new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'Transfer-Encoding must be the lower-case "chunked"')
     reject(core, res, method, path, err, null, true)
     return true
   }
+  // uWS cannot tell an empty Host from a missing one: both are refused.
   if (req.getHeader('host').length === 0) {
     reject(core, res, method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
     return true
   }
   return false
+}
+
+let lines = 0
+function countCoding(name: string): void {
+  if (name === 'transfer-encoding') lines++
+}
+
+/** How many Transfer-Encoding lines the head has (getHeader sees the first only); slow path. */
+function codingLines(req: UwsRequest): number {
+  lines = 0
+  req.forEach(countCoding)
+  return lines
 }
 
 /** No route id: a bad URL, a parameter over its limit, another method's path, or nothing. */
