@@ -22,7 +22,11 @@ export interface AdmissionOptions {
    * or what has arrived of a chunked one (default 64 MiB; 0 turns this bound off).
    */
   maxBodyBytesInFlight?: number
-  /** Event-loop delay, over the last sampling period, past which requests are shed (default 100 ms; 0 turns this bound off). */
+  /**
+   * Event-loop delay, sampled every 50 ms, past which requests are shed once
+   * the loop has been that late for a whole `queueIntervalMs` (default 100 ms;
+   * 0 turns this bound off).
+   */
   maxEventLoopDelayMs?: number
   /**
    * The queue-delay target (default 10 ms; 0 turns this bound off). uWS hands
@@ -188,10 +192,21 @@ export class Admission {
     // The sampler's own lateness is the delay: it is known in the first tick
     // after a stall, so the requests queued behind the stall are the ones shed.
     // Each tick also forgets bodies whose request ended unread.
+    // As with the queue, one stall is not overload: the loop must have been
+    // late, sample after sample, for a whole interval (a stall that long
+    // counts by itself).
     let last = performance.now()
+    let lateSince = 0
     this.timer = setInterval(() => {
       const now = performance.now()
-      if (this.maxDelayNs > 0) this.lagging = (now - last - SAMPLE_MS) * 1e6 > this.maxDelayNs
+      const late = now - last - SAMPLE_MS
+      if (this.maxDelayNs > 0 && late * 1e6 > this.maxDelayNs) {
+        if (lateSince === 0) lateSince = now - late
+        this.lagging = now - lateSince >= this.intervalMs
+      } else {
+        lateSince = 0
+        this.lagging = false
+      }
       last = now
       if (this.readers.size > 0) this.prune()
     }, SAMPLE_MS)

@@ -28,8 +28,13 @@ test('past maxInFlight, new requests get 503 with Retry-After while exempt route
   }, { admission: { maxInFlight: 2, maxEventLoopDelayMs: 0, maxQueueDelayMs: 0, retryAfterSeconds: 2 } })
 })
 
-test('a lagging event loop sheds new requests until it recovers', async () => {
+test('an event loop lagging for a whole interval sheds new requests until it recovers; a shorter stall sheds none', async () => {
   await withApp((app) => {
+    app.get('/stall', () => {
+      const until = Date.now() + 80
+      while (Date.now() < until) { /* hold the event loop, for less than the interval */ }
+      return 'done'
+    })
     app.get('/block', () => {
       const until = Date.now() + 300
       while (Date.now() < until) { /* hold the event loop */ }
@@ -37,6 +42,8 @@ test('a lagging event loop sheds new requests until it recovers', async () => {
     })
     app.get('/x', () => 'x')
   }, async (port) => {
+    assert.equal((await request(port, '/stall')).text, 'done')
+    for (let i = 0; i < 10; i++) assert.equal((await request(port, '/x')).status, 200)
     assert.equal((await request(port, '/block')).text, 'done')
     // The sampler's first tick after the 300 ms stall sees it; until its next tick, /x is shed.
     let statuses: number[] = []
@@ -48,7 +55,7 @@ test('a lagging event loop sheds new requests until it recovers', async () => {
       statuses.push((await request(port, '/x')).status)
     }
     assert.equal(statuses.at(-1), 200)
-  }, { admission: { maxInFlight: 0, maxEventLoopDelayMs: 100, maxQueueDelayMs: 0 } })
+  }, { admission: { maxInFlight: 0, maxEventLoopDelayMs: 60, maxQueueDelayMs: 0, queueIntervalMs: 150 } })
 })
 
 test('admission: false turns shedding off and bad admission options are refused', async () => {
@@ -147,7 +154,7 @@ test('slow uploads are bounded by their own limit and never deny service to othe
     } finally {
       for (const s of sockets) s.destroy()
     }
-  })
+  }, { admission: { maxEventLoopDelayMs: 0, maxQueueDelayMs: 0 } })
 })
 
 test('bodies past maxBodyBytesInFlight get 503; their bytes count again once they end', async () => {
