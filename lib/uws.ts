@@ -117,6 +117,14 @@ const uws = loaded.uws
 export const UWS_SOURCE = loaded.from
 
 /**
+ * The uWS builds for Node 24 and later (ABI 137+) write a string that V8
+ * keeps one byte per character as those bytes, latin1, not UTF-8: measured,
+ * `end('héllo')` sends 68 e9 6c 6c 6f with Content-Length 5. Bodies are
+ * handed to them as UTF-8 bytes instead (lib/server/reply.ts).
+ */
+export const STRINGS_AS_BYTES = Number(process.versions.modules) >= 137
+
+/**
  * A new uWS app. The first call on a thread also silences uWS's own
  * `uWebSockets: 20` response header on that thread's loop: it advertises the
  * server's software to every client and griddle has no use for it.

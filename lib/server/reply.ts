@@ -9,7 +9,7 @@ import { GriddleTypeError } from '../errors.js'
 import type { Serializer } from '../schema/serialize.js'
 import type { Request } from './request.js'
 import { kController, kDeadline, kHeaders, kRequest, kRes, kState, kType } from '../symbols.js'
-import type { UwsResponse } from '../uws.js'
+import { STRINGS_AS_BYTES, type UwsResponse } from '../uws.js'
 
 /** Request states, kept on the reply. */
 export const OPEN = 0
@@ -158,7 +158,7 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   } else if (head) {
     endHead(res, byteLength(payload), close)
   } else {
-    res.end(payload, close)
+    res.end(STRINGS_AS_BYTES && typeof payload === 'string' ? Buffer.from(payload) : payload, close)
   }
 }
 
