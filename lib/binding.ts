@@ -66,11 +66,28 @@ const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /**
  * Where the addon may be, in order. GRIDDLE_ADDON names one explicitly (the
- * sanitizer build uses it); otherwise the Release build, then the Debug one.
+ * sanitizer build uses it); otherwise the Release build, the Debug one, then
+ * the prebuilt binary for this platform that node-gyp-build picks from
+ * prebuilds/ (shipped in the npm tarball only, see docs/transport.md).
  */
-export function candidatePaths(env: NodeJS.ProcessEnv = process.env): string[] {
+export function candidatePaths(env: NodeJS.ProcessEnv = process.env, root: string = packageRoot): string[] {
   if (env.GRIDDLE_ADDON) return [resolve(env.GRIDDLE_ADDON)]
-  return [join(packageRoot, 'build', 'Release', 'griddle.node'), join(packageRoot, 'build', 'Debug', 'griddle.node')]
+  const builds = [join(root, 'build', 'Release', 'griddle.node'), join(root, 'build', 'Debug', 'griddle.node')]
+  return [...builds, prebuildPath(root)]
+}
+
+/** node-gyp-build's choice under prebuilds/, or that folder when it has none for this platform. */
+function prebuildPath(root: string): string {
+  const folder = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
+  if (!existsSync(folder)) return folder
+  const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as { path(dir: string): string }
+  try {
+    // It prefers build/ too; only its prebuilds/ answer is new here.
+    const found = nodeGypBuild.path(root)
+    return found.startsWith(folder) ? found : folder
+  } catch {
+    return folder
+  }
 }
 
 /**
@@ -82,8 +99,8 @@ export function loadBinding(paths: string[] = candidatePaths()): NativeBinding {
   const require = createRequire(import.meta.url)
   const failures: Array<{ path: string, error: unknown }> = []
   for (const path of paths) {
-    if (!existsSync(path)) {
-      failures.push({ path, error: new Error(`no file at ${path}`) })
+    if (!existsSync(path) || !path.endsWith('.node')) {
+      failures.push({ path, error: new Error(`no ${path.endsWith('.node') ? 'file' : 'prebuilt binary for this platform'} at ${path}`) })
       continue
     }
     try {
@@ -102,7 +119,7 @@ export function loadBinding(paths: string[] = candidatePaths()): NativeBinding {
     'GRIDDLE_ERR_ADDON_LOAD',
     `this is Node ${process.version} (ABI ${process.versions.modules}, Node-API ${process.versions.napi}); ` +
       `griddle needs Node >= 20 with Node-API >= ${NAPI_VERSION}. Tried: ${paths.join(', ')}. ` +
-      'Run `npm rebuild griddle` (or `npm install` in a clone) to build it.',
+      'Run `npm rebuild griddle` (or `npm install` in a clone) to build it; that needs a C++ compiler.',
     { cause },
   )
 }

@@ -11,6 +11,7 @@ export interface ErrorSpec {
 
 export const ERRORS = {
   GRIDDLE_ERR_ADDON_LOAD: { message: 'The griddle native addon could not be loaded' },
+  GRIDDLE_ERR_TRANSPORT_LOAD: { message: 'uWebSockets.js could not be loaded' },
   GRIDDLE_ERR_INVALID_ARG: { message: 'Invalid argument' },
   GRIDDLE_ERR_INVALID_HANDLE: { message: 'Not a griddle native handle' },
   GRIDDLE_ERR_INVALID_OPTION: { message: 'Invalid option' },
@@ -30,6 +31,7 @@ export const ERRORS = {
   GRIDDLE_ERR_METHOD_NOT_ALLOWED: { message: 'Method Not Allowed', status: 405 },
   GRIDDLE_ERR_VALIDATION: { message: 'Validation failed', status: 400 },
   GRIDDLE_ERR_BAD_REQUEST: { message: 'Bad request', status: 400 },
+  GRIDDLE_ERR_NOT_IMPLEMENTED: { message: 'Not Implemented', status: 501 },
   GRIDDLE_ERR_BAD_JSON: { message: 'Malformed JSON body', status: 400 },
   GRIDDLE_ERR_BODY_TOO_LARGE: { message: 'Request body too large', status: 413 },
   GRIDDLE_ERR_MEDIA_TYPE: { message: 'Unsupported media type', status: 415 },

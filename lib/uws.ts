@@ -1,8 +1,11 @@
 /**
  * The only module that imports uWebSockets.js, so the front can be swapped.
- * It re-exports the few calls griddle makes, typed narrowly.
+ * It re-exports the few calls griddle makes, typed narrowly. Which package
+ * and why: docs/transport.md.
  */
 import { createRequire } from 'node:module'
+import { resolve } from 'node:path'
+import { GriddleError } from './errors.js'
 
 export interface UwsResponse {
   writeStatus(status: string): UwsResponse
@@ -21,6 +24,8 @@ export interface UwsRequest {
   getHeader(lowerCaseKey: string): string
   getUrl(): string
   getMethod(): string
+  /** The method as sent (getMethod() lower-cases it). */
+  getCaseSensitiveMethod(): string
   getQuery(): string | undefined
   forEach(cb: (key: string, value: string) => void): void
 }
@@ -49,11 +54,83 @@ interface UwsModule {
   us_listen_socket_close(socket: ListenSocket): void
   us_socket_local_port(socket: ListenSocket): number
   LIBUS_LISTEN_EXCLUSIVE_PORT: number
+  /** Undocumented settings; 'silent' stops the `uWebSockets: 20` header on this thread's loop. */
+  _cfg(key: string): void
 }
 
-const uws = createRequire(import.meta.url)('@trufflesuite/uws-js-unofficial') as UwsModule
+/** The official package, used when the application installed it (from GitHub). */
+export const OFFICIAL_PACKAGE = 'uWebSockets.js'
+/** The npm republish of the official binaries, pinned to an exact version in package.json. */
+export const PINNED_PACKAGE = 'uwebsockets'
 
+/**
+ * Where uWS may come from, in order. GRIDDLE_UWS names a module or a .node
+ * file explicitly (for a build of one's own); otherwise the official package,
+ * then the pinned one.
+ */
+export function uwsCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.GRIDDLE_UWS) return [resolve(env.GRIDDLE_UWS)]
+  return [OFFICIAL_PACKAGE, PINNED_PACKAGE]
+}
+
+/**
+ * Loads the first candidate that works. On failure, one error names every
+ * candidate with its own reason (a missing package, a binary for another
+ * Node ABI, a newer glibc), chained through `cause`.
+ */
+export function loadUws(candidates: string[] = uwsCandidates()): { uws: UwsModule, from: string } {
+  const require = createRequire(import.meta.url)
+  const reasons: string[] = []
+  let cause: unknown
+  for (const id of candidates) {
+    try {
+      return { uws: require(id) as UwsModule, from: id }
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException
+      const notInstalled = e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${id}'`)
+      reasons.push(`${id}: ${notInstalled ? 'not installed' : String(e?.message ?? error).split('\n').filter((l) => l.trim() !== '').pop()}`)
+      cause = error
+    }
+  }
+  throw new GriddleError(
+    'GRIDDLE_ERR_TRANSPORT_LOAD',
+    `this is Node ${process.version} (ABI ${process.versions.modules}) on ${process.platform}-${process.arch}. ` +
+      `Tried ${reasons.join('; ')}. See docs/transport.md for the Node versions and the glibc each binary needs.`,
+    { cause },
+  )
+}
+
+/**
+ * uWS reads the largest request head it buffers across reads from this
+ * variable once, when its binary loads; its own default is 4 KB, so a 5 KB
+ * cookie header split over two TCP reads got 431. griddle's default is 16 KB,
+ * Node's own default; set the variable before griddle is imported to change it.
+ * (The uWS build for Node 20 ignores it: its limit is 4 KB, see docs/transport.md.)
+ */
+export const HEAD_LIMIT_ENV = 'UWS_HTTP_MAX_HEADERS_SIZE'
+export const DEFAULT_HEAD_LIMIT = 16 * 1024
+if (process.env[HEAD_LIMIT_ENV] === undefined) process.env[HEAD_LIMIT_ENV] = String(DEFAULT_HEAD_LIMIT)
+
+const loaded = loadUws()
+const uws = loaded.uws
+/** The package (or file) uWS was loaded from. */
+export const UWS_SOURCE = loaded.from
+
+/**
+ * The uWS builds for Node 24 and later (ABI 137+) write a string that V8
+ * keeps one byte per character as those bytes, latin1, not UTF-8: measured,
+ * `end('héllo')` sends 68 e9 6c 6c 6f with Content-Length 5. Bodies are
+ * handed to them as UTF-8 bytes instead (lib/server/reply.ts).
+ */
+export const STRINGS_AS_BYTES = Number(process.versions.modules) >= 137
+
+/**
+ * A new uWS app. The first call on a thread also silences uWS's own
+ * `uWebSockets: 20` response header on that thread's loop: it advertises the
+ * server's software to every client and griddle has no use for it.
+ */
 export function createUwsApp(): UwsApp {
+  if (typeof uws._cfg === 'function') uws._cfg('silent')
   return uws.App()
 }
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { writeFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, writeFileSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { loadBinding, native } from '../lib/binding.js'
+import { candidatePaths, loadBinding, native } from '../lib/binding.js'
 
 test('the addon loads and reports its Node-API version', () => {
   assert.equal(native.napiVersion, 8)
@@ -30,6 +30,27 @@ test('a failed load names the Node version, ABI, every path tried and the fix', 
     assert.match(err.cause!.cause!.message, /attempt 2: .*missing\.node/)
     return true
   })
+})
+
+test('without build/, the prebuilt binary under prebuilds/ is found through node-gyp-build and loads', () => {
+  // The layout of the npm tarball: no build/ folder, prebuilds/<platform>-<arch>/griddle.glibc.node.
+  const root = mkdtempSync(join(tmpdir(), 'griddle-pkg-'))
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'griddle', version: '0.0.0' }))
+  const folder = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
+  const env = { GRIDDLE_ADDON: '' }
+  assert.equal(candidatePaths(env, root).at(-1), folder)
+  assert.throws(() => loadBinding(candidatePaths(env, root)), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'GRIDDLE_ERR_ADDON_LOAD')
+    assert.ok(err.message.includes(folder), err.message)
+    return true
+  })
+  mkdirSync(folder, { recursive: true })
+  copyFileSync(candidatePaths({}).find((p) => existsSync(p) && p.endsWith('.node'))!, join(folder, 'griddle.glibc.node'))
+  const paths = candidatePaths(env, root)
+  assert.equal(paths.at(-1), join(folder, 'griddle.glibc.node'))
+  const loaded = loadBinding(paths)
+  assert.equal(loaded.napiVersion, 8)
+  assert.equal(typeof loaded.dispatchCreate, 'function')
 })
 
 test('GRIDDLE_ADDON pointing nowhere makes importing griddle fail with the coded error', () => {

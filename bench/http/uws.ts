@@ -1,11 +1,9 @@
 /**
- * Loads uWebSockets.js for the peer servers. The package silently falls back to
- * a slow pure-JS implementation when its binary does not match the Node ABI;
- * a benchmark must never measure that, so this requires the binary directly
- * and fails loudly instead. (griddle's own loader will live in lib/.)
+ * Loads uWebSockets.js for the peer servers, through griddle's own loader, so
+ * raw uWS and griddle always run on the same uWS build. The loader fails
+ * loudly when no binary fits this Node: a benchmark never measures a fallback.
  */
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { loadUws as loadTransport } from '../../lib/uws.js'
 
 export interface UwsResponse {
   writeStatus(status: string): UwsResponse
@@ -27,15 +25,13 @@ export interface Uws {
   App(): UwsApp
 }
 
-const PACKAGE = '@trufflesuite/uws-js-unofficial'
-
+/**
+ * The same package griddle serves with, found by the same loader
+ * (lib/uws.ts): a peer on another uWS build would measure the build.
+ */
 export function loadUws(): Uws {
-  const require = createRequire(import.meta.url)
-  const root = dirname(require.resolve(`${PACKAGE}/package.json`))
-  const file = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`
-  try {
-    return require(join(root, 'binaries', file)) as Uws
-  } catch (err) {
-    throw new Error(`${PACKAGE} has no native binary ${file} for this Node (${process.version}): ${(err as Error).message}`)
-  }
+  const { uws } = loadTransport()
+  // The same bytes on the wire as griddle, which drops uWS's own header.
+  uws._cfg('silent')
+  return uws as unknown as Uws
 }

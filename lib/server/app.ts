@@ -23,7 +23,7 @@ import { Flights } from '../cache/flights.js'
 import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
 import {
-  LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
+  LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp, type UwsHandler,
 } from '../uws.js'
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
 import { AppStats } from '../telemetry/app-stats.js'
@@ -298,12 +298,28 @@ export class App {
     }
   }
 
-  /** One catch-all uWS handler per method uWS knows; each makes one lookup per request. */
+  /**
+   * One catch-all uWS handler per method uWS has a register call for; each
+   * makes one lookup per request. Every other method (PURGE, PROPFIND, ...)
+   * reaches uWS's any(), which hands it on by the method as sent.
+   */
   private register(app: UwsApp): void {
+    const core = this.core
     const getCode = this.router.methodCode('GET')
+    const own = new Set<string>()
     for (const [method, name] of UWS_METHODS) {
-      app[name]('/*', requestHandler(this.core, method, this.router.methodCode(method), getCode))
+      own.add(method)
+      app[name]('/*', requestHandler(core, method, this.router.methodCode(method), getCode))
     }
+    const others = new Map<string, UwsHandler>()
+    for (const method of this.router.methods()) {
+      if (!own.has(method)) others.set(method, requestHandler(core, method, this.router.methodCode(method), getCode))
+    }
+    app.any('/*', (res, req) => {
+      const method = req.getCaseSensitiveMethod()
+      // A method no route uses: its own handler, built here (slow path), answers 404 or 405.
+      ;(others.get(method) ?? requestHandler(core, method, -1, getCode))(res, req)
+    })
   }
 }
 

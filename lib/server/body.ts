@@ -39,6 +39,14 @@ function refuse(core: Core, reply: Reply, code: 'GRIDDLE_ERR_MEDIA_TYPE' | 'GRID
   sendError(core, reply, err.statusCode!, err.message, code, undefined, null, true)
 }
 
+/** 503 with Retry-After for a body over the bounds of bodies in flight; the connection closes, the body unread. */
+function shedBody(core: Core, reply: Reply): void {
+  const admission = core.admission!
+  admission.shed++
+  const err = new GriddleError('GRIDDLE_ERR_OVERLOADED', 'too many request bodies are being read')
+  sendError(core, reply, 503, err.message, err.code, undefined, ['retry-after', admission.retryAfter], true)
+}
+
 function parse(core: Core, req: Request, reply: Reply, raw: Buffer, json: boolean): boolean {
   if (!json) {
     req.body = raw
@@ -80,6 +88,9 @@ export function readBody(core: Core, entry: RouteEntry, req: Request, reply: Rep
     }
     buffer = Buffer.allocUnsafe(length)
   }
+  // Bodies are counted apart from handlers, by their own bounds (admission.ts).
+  const admission = entry.shedding ? core.admission : null
+  if (admission !== null && !admission.admitBody(reply, buffer?.length ?? 0)) return shedBody(core, reply)
   reply[kState] = READING
   track(core, reply)
   const chunks: Buffer[] = []
@@ -88,13 +99,19 @@ export function readBody(core: Core, entry: RouteEntry, req: Request, reply: Rep
     if (reply[kState] !== READING) return
     const size = chunk.byteLength
     if (received + size > core.bodyLimit || (buffer !== null && received + size > buffer.length)) {
+      admission?.releaseBody(reply)
       return refuse(core, reply, 'GRIDDLE_ERR_BODY_TOO_LARGE', `over ${core.bodyLimit} bytes`)
+    }
+    if (buffer === null && admission !== null && !admission.growBody(reply, size)) {
+      admission.releaseBody(reply)
+      return shedBody(core, reply)
     }
     // uWS reuses the chunk's memory after this callback: copy it now.
     if (buffer !== null) buffer.set(new Uint8Array(chunk), received)
     else chunks.push(Buffer.from(new Uint8Array(chunk)))
     received += size
     if (!last) return
+    admission?.releaseBody(reply)
     reply[kState] = OPEN
     const raw = buffer !== null ? buffer.subarray(0, received) : Buffer.concat(chunks, received)
     if (parse(core, req, reply, raw, json)) run(core, entry, req, reply)

@@ -29,10 +29,46 @@ export function allowedMethods(core: Core, path: string): string[] {
 }
 
 function reject(core: Core, res: UwsResponse, start: number, method: string, path: string, err: GriddleError,
-  extra: string[] | null = null): void {
+  extra: string[] | null = null, close = false): void {
   const reply = new Reply(res, -1, start)
   reply[kRequest] = { method, path } as Request
-  sendError(core, reply, err.statusCode!, err.message, err.code, undefined, extra)
+  sendError(core, reply, err.statusCode!, err.message, err.code, undefined, extra, close)
+}
+
+/**
+ * Framing uWS reads loosely (docs/transport.md): it reads xchunked, "gzip,
+ * chunked" and CHUNKED as chunked, and waits forever on other codings. Only
+ * one bare lower-case `chunked` is read; the rest is refused and the connection closed,
+ * since its body cannot be delimited (RFC 9112 §6.1). So is a request without
+ * Host, which the uWS build for Node 20 leaves unanswered.
+ */
+function badFraming(core: Core, res: UwsResponse, req: UwsRequest, start: number, method: string, path: string): boolean {
+  const te = req.getHeader('transfer-encoding')
+  if (te.length > 0 && (te !== 'chunked' || codingLines(req) > 1)) {
+    const err = te === 'chunked' || te.toLowerCase() !== 'chunked'
+      ? new GriddleError('GRIDDLE_ERR_NOT_IMPLEMENTED', `Transfer-Encoding ${JSON.stringify(te)}: only one "chunked" is read`)
+      : new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'Transfer-Encoding must be the lower-case "chunked"')
+    reject(core, res, start, method, path, err, null, true)
+    return true
+  }
+  // uWS cannot tell an empty Host from a missing one: both are refused.
+  if (req.getHeader('host').length === 0) {
+    reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
+    return true
+  }
+  return false
+}
+
+let lines = 0
+function countCoding(name: string): void {
+  if (name === 'transfer-encoding') lines++
+}
+
+/** How many Transfer-Encoding lines the head has (getHeader sees the first only); slow path. */
+function codingLines(req: UwsRequest): number {
+  lines = 0
+  req.forEach(countCoding)
+  return lines
 }
 
 /** No route id: a bad URL, a parameter over its limit, another method's path, or nothing. */
@@ -57,6 +93,7 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     // A clock read costs about as much as the route lookup (bench/results/http.md): only a listener pays for it.
     const start = core.onEnd === null ? 0 : performance.now()
     const path = req.getUrl()
+    if (badFraming(core, res, req, start, method, path)) return
     const rawQuery = req.getQuery()
     const length = rawQuery === undefined ? path.length : path.length + 1 + rawQuery.length
     if (length > core.maxUrlLength) {

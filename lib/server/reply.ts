@@ -17,8 +17,11 @@ export const ABORTED = 2
 export const READING = 3
 // eslint-disable-next-line no-control-regex
 const UNSAFE_VALUE = /[\r\n\u0000]/
-/** Headers uWS writes itself: a second copy would make the response ambiguous. */
-const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection'])
+/**
+ * Headers uWS writes itself: a second copy would make the response ambiguous.
+ * uWS writes Date on every response and has no way to leave it out.
+ */
+const RESERVED = new Set(['content-length', 'transfer-encoding', 'connection', 'date'])
 
 export class Reply {
   /** The status to answer with (default 200). */

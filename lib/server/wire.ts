@@ -3,7 +3,7 @@
  * status lines prebuilt and the uWS quirks of bodiless answers in one place.
  */
 import { STATUS_CODES } from 'node:http'
-import type { UwsResponse } from '../uws.js'
+import { STRINGS_AS_BYTES, type UwsResponse } from '../uws.js'
 
 /** `STATUS_LINES[code]` is uWS's writeStatus argument, e.g. "404 Not Found". */
 export const STATUS_LINES: string[] = []
@@ -29,7 +29,7 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   } else if (head) {
     endHead(res, byteLength(payload), close)
   } else {
-    res.end(payload, close)
+    res.end(STRINGS_AS_BYTES && typeof payload === 'string' ? Buffer.from(payload) : payload, close)
   }
 }
 
