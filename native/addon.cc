@@ -7,12 +7,14 @@
 #include "dispatch.h"
 #include "noop-baseline.h"
 #include "router.h"
+#include "snapshot.h"
 
 namespace griddle {
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
-      !initDispatch(env, exports)) return nullptr;
+      !initDispatch(env, exports) || !initSnapshotCheck(env, exports))
+    return nullptr;
   return exports;
 }
 

@@ -7,9 +7,13 @@
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
+    "dispatch-key.cc",
     "noop-baseline.cc",
     "router-build.cc",
+    "router-match.cc",
     "router.cc",
+    "snapshot.cc",
+    "snapshot-check.cc",
     "util/boundary.cc",
     "util/url.cc"
   ]

@@ -42,7 +42,7 @@ test('GRIDDLE_ADDON pointing nowhere makes importing griddle fail with the coded
 })
 
 test('native calls refuse forged handles and wrong argument types with TypeErrors', () => {
-  const out = new Int32Array(new ArrayBuffer(native.ROUTER_OUT_LENGTH * 4))
+  const out = new Int32Array(new ArrayBuffer(native.ROUTER.OUT_LENGTH * 4))
   const lookup = native.routerCreate(0, 100, out)
   const forged = (() => 0) as unknown as typeof lookup
   assert.throws(() => native.routerInsert(forged, 0, ['s/a'], 0), { name: 'TypeError', code: 'GRIDDLE_ERR_INVALID_HANDLE' })

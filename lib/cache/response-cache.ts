@@ -16,6 +16,8 @@ export interface RouteCacheOptions {
   ttlMs: number
   /** The cache key; default: method, path, query (pair order ignored) and the response encoding. */
   key?: (req: Request) => string
+  /** With `key`: share entries with every other route whose key says `shared: true` (default: this route's own). */
+  shared?: boolean
   /** Tags for `app.cache.invalidateTag`. */
   tags?: (req: Request, value: unknown) => string[]
   /** After ttlMs, serve the stale entry for this long while one background refresh runs. */
@@ -30,6 +32,8 @@ export interface RouteCache {
   readonly ttlMs: number
   readonly swrMs: number
   readonly key: ((req: Request) => string) | null
+  /** The key's entries are shared with other routes that share theirs. */
+  readonly shared: boolean
   readonly tags: ((req: Request, value: unknown) => string[]) | null
   readonly statuses: ReadonlySet<number> | null
   /** Headers every response of the route carries (Cache-Control), or null. */
@@ -56,6 +60,7 @@ export function compileRouteCache(o: RouteCacheOptions | undefined, where: strin
   const ttlMs = ms('ttlMs', o.ttlMs, -1)
   if (ttlMs <= 0) fail(where, 'ttlMs must be a positive whole number of ms')
   if (o.key !== undefined && typeof o.key !== 'function') fail(where, 'key must be a function')
+  if (o.shared !== undefined && (typeof o.shared !== 'boolean' || o.key === undefined)) fail(where, 'shared must be a boolean, with a key function')
   if (o.tags !== undefined && typeof o.tags !== 'function') fail(where, 'tags must be a function')
   if (o.cacheControl !== undefined && (typeof o.cacheControl !== 'string' || /[\r\n\0]/.test(o.cacheControl))) {
     fail(where, 'cacheControl must be a header value')
@@ -68,6 +73,7 @@ export function compileRouteCache(o: RouteCacheOptions | undefined, where: strin
     ttlMs,
     swrMs: ms('staleWhileRevalidateMs', o.staleWhileRevalidateMs, 0),
     key: o.key ?? null,
+    shared: o.shared === true,
     tags: o.tags ?? null,
     statuses: o.statuses === undefined ? null : new Set(o.statuses),
     headers,
@@ -112,7 +118,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head
   const etag = d.etagView
   const type = io[IO.TYPE]!
   // Bodies too small to compress have no variants, so their answer does not vary.
-  const h = type > 0xff ? cache.headersVary : cache.headers
+  const h = (type & (VARIANT.GZIP | VARIANT.BR)) !== 0 ? cache.headersVary : cache.headers
   if (io[IO.NOT_MODIFIED] === 1) {
     res.writeStatus('304 Not Modified')
     res.writeHeader('etag', etag)

@@ -10,7 +10,7 @@ import { requestHandler } from './on-request.js'
 import { sweep, type Core, type Handler, type RouteEntry } from './respond.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOut, kRoute } from '../symbols.js'
+import { kOut, kPublish, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
@@ -91,10 +91,12 @@ export class App {
   constructor(options: AppOptions = {}) {
     this.config = checkOptions(options)
     this.router = new Router<number>(this.config.router as RouterOptions)
+    const c = this.config.cache
+    this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
     this.core = {
       router: this.router,
       out: this.router[kOut],
-      dispatcher: null as unknown as Dispatcher,
+      dispatcher: new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes),
       caching: false,
       flights: new Flights(),
       admission: this.config.admission === false ? null : new Admission(this.config.admission),
@@ -113,9 +115,6 @@ export class App {
         }
       },
     }
-    const c = this.config.cache
-    this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
-    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + 64)
     this.cache = this.appCache()
   }
 
@@ -125,7 +124,7 @@ export class App {
     return {
       delete(key: string): boolean {
         if (typeof key !== 'string') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'key must be a string')
-        if (!key.startsWith('/')) return dispatcher.delete(dispatcher.customKey(key)) > 0
+        if (!key.startsWith('/')) return dispatcher.deleteCustom(key) > 0
         const q = key.indexOf('?')
         const path = q < 0 ? key : key.slice(0, q)
         return dispatcher.delete(dispatcher.key(router.methodCode('GET'), path, q < 0 ? undefined : key.slice(q + 1))) > 0
@@ -241,12 +240,13 @@ export class App {
     this.core.entries[id] = entry
     if (entry.cache !== null) {
       this.core.caching = true
-      this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : MODE.CUSTOM_KEY)
+      this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : entry.cache.shared ? MODE.SHARED_KEY : MODE.CUSTOM_KEY)
     }
   }
 
   /** One catch-all uWS handler per method uWS knows; each makes one lookup per request. */
   private register(app: UwsApp): void {
+    this.router[kPublish]()
     const getCode = this.router.methodCode('GET')
     for (const [method, name] of UWS_METHODS) {
       app[name]('/*', requestHandler(this.core, method, this.router.methodCode(method), getCode))
