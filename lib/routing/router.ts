@@ -94,10 +94,13 @@ function compileParams(names: readonly string[]): ParamsBuilder {
   return new Function('d', body)(decodeValue) as ParamsBuilder
 }
 
-/** The params of a route with an optional last parameter: either registration may match. */
-function compileOptionalParams(names: readonly string[]): ParamsBuilder {
+/**
+ * The params of a route with an optional last parameter: either registration
+ * may match, told apart by the number of values (the long form has more).
+ */
+function compileOptionalParams(names: readonly string[], shortNames: readonly string[]): ParamsBuilder {
   const full = compileParams(names)
-  const short = compileParams(names.slice(0, -1))
+  const short = compileParams(shortNames)
   const n = names.length
   return (p, o) => o[OUT.COUNT] === n ? full(p, o) : short(p, o)
 }
@@ -216,7 +219,7 @@ export class Router<T = unknown> {
       this.infos.push({ id, method: m, pattern })
     }
     for (const key of keys) this.keys.add(key)
-    const params = forms.length > 1 ? compileOptionalParams(names) : compileParams(names)
+    const params = forms.length > 1 ? compileOptionalParams(names, forms[1]!.names) : compileParams(names)
     this.routeList.push({ id, value, pattern, methods, names, params })
     return id
   }
