@@ -67,6 +67,8 @@ export class Dispatcher {
   readonly dispatch: Dispatch
 
   private readonly router: Router<unknown>
+  /** Per route id, the native prefix of its application keys: built once, so a key costs no extra crossing. */
+  private readonly keyPrefixes: Array<string | undefined> = []
 
   /**
    * maxBodyBytes: the largest body a hit can answer with. The output buffer
@@ -86,6 +88,7 @@ export class Dispatcher {
   /** Sets a route's cache mode, published with the router's other changes (Router [kPublish]). */
   setMode(routeId: number, mode: number): void {
     native.routerSetCacheMode(this.router[kLookup], routeId, mode)
+    this.keyPrefixes[routeId] = undefined
   }
 
   /** The default key: method code, path, and the query with its pairs ordered by name (values of one name keep their order). */
@@ -98,7 +101,8 @@ export class Dispatcher {
    * route unless it shares its keys (MODE.SHARED_KEY); never a default key.
    */
   customKey(routeId: number, key: string): string {
-    return native.dispatchCustomKey(this.dispatch, routeId, key)
+    const prefix = this.keyPrefixes[routeId] ??= native.dispatchCustomKey(this.dispatch, routeId, '')
+    return prefix + key
   }
 
   /** Probes a key computed in JavaScript; results in io/out as for dispatch. */
