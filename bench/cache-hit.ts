@@ -14,7 +14,7 @@ const fraction = Number(process.argv[2] ?? '0.1')
 const alpha = Number(process.argv[3] ?? '0.9')
 const trace = makeTrace({ keys: 100_000, alpha, requests: 2_000_000, scanEvery: 200_000, scanLength: 20_000, seed: 42 })
 const budget = Math.round(trace.workingSetBytes * fraction)
-const overhead = native.CACHE_ENTRY_OVERHEAD
+const overhead = native.CACHE.ENTRY_OVERHEAD
 const values = new Uint8Array(16384)
 const target = new Uint8Array(16384)
 

@@ -8,18 +8,97 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GriddleError } from './errors.js'
 
+/** Slot indexes and codes of the router's out array (native/router.h RouterOut). */
+export interface RouterLayout {
+  readonly OUT_METHOD: number
+  readonly OUT_ROUTE: number
+  readonly OUT_FLAGS: number
+  readonly OUT_COUNT: number
+  readonly OUT_PAIRS: number
+  readonly OUT_LENGTH: number
+  readonly MAX_PARAMS: number
+  readonly FLAG_DECODE: number
+  readonly FLAG_COLLAPSE: number
+  readonly LOOKUP_NOT_FOUND: number
+  readonly LOOKUP_BAD_URL: number
+  readonly LOOKUP_NOT_ORIGIN: number
+  readonly LOOKUP_PARAM_TOO_LONG: number
+  readonly INSERT_OK: number
+  readonly INSERT_CONFLICT: number
+  readonly INSERT_BAD_PARTS: number
+}
+
+/** Slot indexes and codes of dispatch's io array and output buffer (native/dispatch.h). */
+export interface DispatchLayout {
+  readonly IO_METHOD: number
+  readonly IO_FALLBACK: number
+  readonly IO_ACCEPT: number
+  readonly IO_ROUTE: number
+  readonly IO_MATCHED: number
+  readonly IO_HIT: number
+  readonly IO_STATUS: number
+  readonly IO_TYPE: number
+  readonly IO_ENCODING: number
+  readonly IO_NOT_MODIFIED: number
+  readonly IO_STALE: number
+  readonly IO_SIZE: number
+  readonly IO_TOTAL: number
+  readonly HIT_MISS: number
+  readonly HIT_TOO_LARGE: number
+  readonly TYPE_LENGTH_MASK: number
+  readonly ENCODING_IDENTITY: number
+  readonly ENCODING_GZIP: number
+  readonly ENCODING_BR: number
+  readonly VARIANT_GZIP: number
+  readonly VARIANT_BR: number
+  readonly MODE_NONE: number
+  readonly MODE_DEFAULT_KEY: number
+  readonly MODE_CUSTOM_KEY: number
+  readonly MODE_SHARED_KEY: number
+  readonly ETAG_TEXT: number
+  readonly TYPE_MAX: number
+  readonly OUT_HEADER_MAX: number
+  readonly FRESH_EPOCH_S: number
+  readonly FRESH_UNIT_MS: number
+}
+
+/** Slot indexes and codes of a cache handle's out, meta and stats arrays (native/cache.cc). */
+export interface CacheLayout {
+  readonly OUT_LENGTH: number
+  readonly OUT_STATUS: number
+  readonly OUT_VARIANTS: number
+  readonly OUT_FRESH_UNTIL: number
+  readonly OUT_ETAG_LO: number
+  readonly OUT_ETAG_HI: number
+  readonly OUT_SIZE: number
+  readonly META_SIZE: number
+  readonly STATS_SIZE: number
+  readonly GET_MISS: number
+  readonly GET_TOO_SMALL: number
+  readonly GET_CLOSED: number
+  readonly ACQUIRE_OK: number
+  readonly ACQUIRE_CONFLICT: number
+  readonly ACQUIRE_BAD_SIZE: number
+  readonly ENTRY_OVERHEAD: number
+  readonly TAG_OVERHEAD: number
+}
+
+/** A native thread checking route snapshots (native/snapshot-check.cc); tests only. */
+export type SnapshotCheck = object & { readonly __snapshotCheck: unique symbol }
+
 export interface NativeBinding {
   readonly napiVersion: number
   readonly sanitized: boolean
-  readonly ROUTER_MAX_PARAMS: number
-  readonly ROUTER_OUT_LENGTH: number
+  readonly ROUTER: RouterLayout
+  readonly DISPATCH: DispatchLayout
+  readonly CACHE: CacheLayout
   noop(): void
   noopIntString(a: number, s: string): number
   routerCreate(flags: number, maxParamLength: number, out: Int32Array): RouterLookup
   routerInsert(router: RouterLookup, method: number, parts: string[], routeId: number): number
-  readonly CACHE_OUT_LENGTH: number
-  readonly CACHE_ENTRY_OVERHEAD: number
-  readonly CACHE_TAG_OVERHEAD: number
+  routerSetCacheMode(router: RouterLookup, routeId: number, mode: number): void
+  /** Publishes everything inserted and set so far as one snapshot; returns its generation. */
+  routerPublish(router: RouterLookup): number
   cacheOpen(name: string | null, maxBytes: number, out: Int32Array): CacheGetInto | number
   cacheSet(cache: CacheGetInto, key: string, value: string | Uint8Array, ttlMs: number, tags: string[] | null,
     meta: Int32Array | null): boolean
@@ -31,16 +110,20 @@ export interface NativeBinding {
   cacheStats(cache: CacheGetInto, out: Float64Array): void
   cacheMaxEntryBytes(cache: CacheGetInto): number
   cacheClose(cache: CacheGetInto): void
-  readonly DISPATCH_IO_SIZE: number
   dispatchCreate(router: RouterLookup, cache: CacheGetInto | null, io: Int32Array, out: Uint8Array): Dispatch
-  dispatchSetMode(dispatcher: Dispatch, routeId: number, mode: number): void
   dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string): string
+  dispatchCustomKey(dispatcher: Dispatch, routeId: number, key: string): string
   dispatchProbe(dispatcher: Dispatch, key: string, ifNoneMatch?: string): void
   dispatchStore(dispatcher: Dispatch, key: string, encoding: number, body: Uint8Array, ttlMs: number,
     tags: string[] | null, status: number, type: Uint8Array, variants: number, freshUntil: number): boolean
   dispatchDelete(dispatcher: Dispatch, key: string): number
-  /** Test hook for the C++ API dispatch uses: a latin1 key on the named store. */
-  cacheProbeLatin1(name: string, key: string, target: Uint8Array): number
+  dispatchDeleteCustom(dispatcher: Dispatch, key: string): number
+  /** Test hooks: a native thread looking up `paths[k]` (route k) while JS publishes. */
+  snapshotCheckStart(router: RouterLookup, method: number, paths: string[]): SnapshotCheck
+  /** Stops the thread: [lookups, errors, generations seen]. */
+  snapshotCheckStop(check: SnapshotCheck): [number, number, number]
+  /** Snapshots replaced but not yet freed. */
+  snapshotRetired(router: RouterLookup): number
 }
 
 /**

@@ -75,7 +75,10 @@ export class GriddleTypeError extends TypeError {
   }
 }
 
-/** Statuses the router's native lookup returns instead of a route id. */
+// The codes below are part of the public API, so they are literals here;
+// test/binding.test.ts checks each against the value native exports.
+
+/** Statuses the router's native lookup returns instead of a route id (native.ROUTER.LOOKUP_*). */
 export const LOOKUP = {
   NOT_FOUND: -1,
   BAD_URL: -2,
@@ -83,21 +86,22 @@ export const LOOKUP = {
   PARAM_TOO_LONG: -4,
 } as const
 
-/** Statuses of the native route insertion. */
+/** Statuses of the native route insertion (native.ROUTER.INSERT_*). */
 export const INSERT = {
   OK: 0,
   CONFLICT: -1,
   BAD_PARTS: -2,
 } as const
 
-/**
- * Negative results of Cache#getInto (native/cache.h GetStatus) and of the
- * native cache open (AcquireStatus, never seen by users).
- */
+/** Negative results of Cache#getInto (native.CACHE.GET_*, native/cache.h GetStatus). */
 export const CACHE_STATUS = {
   MISS: -1,
   TOO_SMALL: -2,
   CLOSED: -3,
+} as const
+
+/** Negative results of the native cache open (native.CACHE.ACQUIRE_*); never seen by users. */
+export const CACHE_OPEN_STATUS = {
   CONFLICT: -1,
   BAD_SIZE: -2,
 } as const

@@ -2,6 +2,7 @@
 export const kLookup = Symbol('griddle.lookup')
 export const kOut = Symbol('griddle.out')
 export const kRoute = Symbol('griddle.route')
+export const kPublish = Symbol('griddle.publish')
 export const kCacheHandle = Symbol('griddle.cacheHandle')
 export const kCacheMeta = Symbol('griddle.cacheMeta')
 export const kHeaders = Symbol('griddle.headers')

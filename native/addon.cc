@@ -8,12 +8,14 @@
 #include "noop-baseline.h"
 #include "router.h"
 #include "stats.h"
+#include "snapshot.h"
 
 namespace griddle {
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
-      !initDispatch(env, exports) || !stats::initStats(env, exports)) return nullptr;
+      !initDispatch(env, exports) || !stats::initStats(env, exports) || !initSnapshotCheck(env, exports))
+    return nullptr;
   return exports;
 }
 

@@ -122,19 +122,6 @@ int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* 
   return e->valueLen;
 }
 
-int64_t getIntoLatin1(CacheStore* store, const char* key, size_t keyLen, uint8_t* dst, size_t cap,
-                      EntryMeta* meta, uint32_t* length) {
-  char16_t stack[512];
-  std::vector<char16_t> heap;
-  char16_t* wide = stack;
-  if (keyLen > sizeof stack / sizeof stack[0]) {
-    heap.resize(keyLen);
-    wide = heap.data();
-  }
-  for (size_t i = 0; i < keyLen; i++) wide[i] = static_cast<unsigned char>(key[i]);
-  return getInto(store, wide, keyLen, dst, cap, meta, length);
-}
-
 static uint64_t chargeFor(size_t keyLen, size_t valueLen, const SetOptions& options) {
   uint64_t charge = entryOverhead() + keyLen * sizeof(char16_t) + valueLen;
   for (size_t i = 0; i < options.tagCount; i++) charge += tagOverhead() + options.tags[i].size();

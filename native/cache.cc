@@ -14,11 +14,21 @@ namespace griddle {
 using cache::CacheStore;
 using cache::EntryMeta;
 
+namespace {
+
 // Layout of the Int32Array registered per handle, written by getInto on a hit
-// and on GET_TOO_SMALL: the value's length, then the entry's metadata.
-enum CacheOut { OUT_LENGTH_ = 0, OUT_STATUS, OUT_CONTENT_TYPE, OUT_FLAGS, OUT_ETAG_LO, OUT_ETAG_HI, OUT_SIZE };
+// and on GET_TOO_SMALL: the value's length, then the entry's metadata. The
+// same order, from STATUS on, is that of the meta array JS_cacheSet takes.
+struct CacheOut {
+  enum : int { LENGTH = 0, STATUS, VARIANTS, FRESH_UNTIL, ETAG_LO, ETAG_HI, SIZE };
+  static constexpr int META_SIZE = SIZE - STATUS;
+};
 // Layout of the Float64Array that JS_cacheStats fills.
-enum StatsOut { ST_ENTRIES, ST_BYTES, ST_MAX_BYTES, ST_HITS, ST_MISSES, ST_EVICTIONS, ST_EXPIRATIONS, ST_REJECTED, ST_SIZE };
+struct CacheStatsOut {
+  enum : int { ENTRIES, BYTES, MAX_BYTES, HITS, MISSES, EVICTIONS, EXPIRATIONS, REJECTED, SIZE };
+};
+
+}  // namespace
 
 struct CacheHandle {
   std::shared_ptr<CacheStore> store;  // null once closed
@@ -72,12 +82,12 @@ static napi_value JS_cacheGetInto(napi_env env, napi_callback_info info) {
                              &valueLen);
   if (n >= 0 || n == cache::GET_TOO_SMALL) {
     int32_t* out = handle->out;
-    out[OUT_LENGTH_] = static_cast<int32_t>(valueLen);
-    out[OUT_STATUS] = meta.status;
-    out[OUT_CONTENT_TYPE] = meta.contentType;
-    out[OUT_FLAGS] = static_cast<int32_t>(meta.flags);
-    out[OUT_ETAG_LO] = static_cast<int32_t>(meta.etag & 0xffffffffu);
-    out[OUT_ETAG_HI] = static_cast<int32_t>(meta.etag >> 32);
+    out[CacheOut::LENGTH] = static_cast<int32_t>(valueLen);
+    out[CacheOut::STATUS] = meta.status;
+    out[CacheOut::VARIANTS] = meta.variants;
+    out[CacheOut::FRESH_UNTIL] = static_cast<int32_t>(meta.freshUntil);
+    out[CacheOut::ETAG_LO] = static_cast<int32_t>(meta.etag & 0xffffffffu);
+    out[CacheOut::ETAG_HI] = static_cast<int32_t>(meta.etag >> 32);
   }
   return int32Value(env, n);
 }
@@ -102,7 +112,7 @@ static napi_value JS_cacheOpen(napi_env env, napi_callback_info info) {
   if (!argDouble(env, argv[1], "maxBytes", &maxBytes) ||
       !argTypedArray(env, argv[2], "out", napi_int32_array, &out, &outLength))
     return nullptr;
-  if (outLength < OUT_SIZE) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'out' is too short");
+  if (outLength < CacheOut::SIZE) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'out' is too short");
   if (!(maxBytes >= 1 && maxBytes <= 9007199254740991.0)) return int32Value(env, cache::ACQUIRE_BAD_SIZE);
   auto* handle = new CacheHandle{nullptr, static_cast<int32_t*>(out)};
   napi_valuetype t;
@@ -173,7 +183,7 @@ bool readTags(napi_env env, napi_value v, std::vector<std::string>* tags) {
 }
 
 // (cache, key: string, value: string | Uint8Array, ttlMs: number, tags: string[] | null,
-//  meta: Int32Array(5) [status, contentType, flags, etagLo, etagHi] | null) -> stored?
+//  meta: Int32Array(META_SIZE) [status, variants, freshUntil, etagLo, etagHi] | null) -> stored?
 // Tags must be distinct (lib/cache/cache.ts removes duplicates).
 static napi_value JS_cacheSet(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(6);
@@ -196,12 +206,13 @@ static napi_value JS_cacheSet(napi_env env, napi_callback_info info) {
     void* p;
     size_t n;
     if (!argTypedArray(env, argv[5], "meta", napi_int32_array, &p, &n)) return nullptr;
-    if (n < 5) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'meta' is too short");
-    auto* m = static_cast<int32_t*>(p);
-    meta.status = static_cast<uint16_t>(m[0]);
-    meta.contentType = static_cast<uint16_t>(m[1]);
-    meta.flags = static_cast<uint32_t>(m[2]);
-    meta.etag = static_cast<uint32_t>(m[3]) | (static_cast<uint64_t>(static_cast<uint32_t>(m[4])) << 32);
+    if (n < CacheOut::META_SIZE) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'meta' is too short");
+    auto* m = static_cast<int32_t*>(p) - CacheOut::STATUS;  // indexed like the out array
+    meta.status = static_cast<uint16_t>(m[CacheOut::STATUS]);
+    meta.variants = static_cast<uint16_t>(m[CacheOut::VARIANTS]);
+    meta.freshUntil = static_cast<uint32_t>(m[CacheOut::FRESH_UNTIL]);
+    meta.etag = static_cast<uint32_t>(m[CacheOut::ETAG_LO]) |
+                (static_cast<uint64_t>(static_cast<uint32_t>(m[CacheOut::ETAG_HI])) << 32);
   }
   cache::SetOptions options;
   options.ttlMs = ttlMs >= 1 && ttlMs <= static_cast<double>(cache::MAX_TTL_MS) ? static_cast<int64_t>(ttlMs) : 0;
@@ -281,12 +292,12 @@ static napi_value JS_cacheStats(napi_env env, napi_callback_info info) {
   void* p;
   size_t n;
   if (handle == nullptr || !argTypedArray(env, argv[1], "out", napi_float64_array, &p, &n)) return nullptr;
-  if (n < ST_SIZE) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'out' is too short");
+  if (n < CacheStatsOut::SIZE) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'out' is too short");
   cache::Stats s = cache::stats(handle->store.get());
   auto* out = static_cast<double*>(p);
-  const uint64_t values[ST_SIZE] = {s.entries, s.bytes,       s.maxBytes,   s.hits,
+  const uint64_t values[CacheStatsOut::SIZE] = {s.entries, s.bytes,       s.maxBytes,   s.hits,
                                     s.misses,  s.evictions, s.expirations, s.rejected};
-  for (int i = 0; i < ST_SIZE; i++) out[i] = static_cast<double>(values[i]);
+  for (int i = 0; i < CacheStatsOut::SIZE; i++) out[i] = static_cast<double>(values[i]);
   return nullptr;
 }
 
@@ -314,28 +325,6 @@ std::shared_ptr<CacheStore> cacheStoreOf(napi_env env, napi_value handle) {
   return h == nullptr ? nullptr : h->store;
 }
 
-// (name: string, key: string, target: Uint8Array) -> cache::getIntoLatin1 on
-// the named store found with cache::find (GET_CLOSED when there is none). Not
-// a hot path: it lets tests drive the C++ API that griddle's dispatch calls,
-// with the key read as latin1 the way dispatch reads URLs.
-static napi_value JS_cacheProbeLatin1(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(3);
-  size_t nameLen = 0, keyLen = 0;
-  if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &nameLen) != napi_ok ||
-      napi_get_value_string_latin1(env, argv[1], nullptr, 0, &keyLen) != napi_ok)
-    return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "arguments 'name' and 'key' must be strings");
-  std::string name(nameLen, '\0'), key(keyLen, '\0');
-  napi_get_value_string_utf8(env, argv[0], name.data(), nameLen + 1, &nameLen);
-  napi_get_value_string_latin1(env, argv[1], key.data(), keyLen + 1, &keyLen);
-  void* data;
-  size_t length;
-  if (!argTypedArray(env, argv[2], "target", napi_uint8_array, &data, &length)) return nullptr;
-  CacheStore* store = cache::find(name);
-  if (store == nullptr) return int32Value(env, cache::GET_CLOSED);
-  return int32Value(env, cache::getIntoLatin1(store, key.data(), key.size(), static_cast<uint8_t*>(data), length,
-                                              nullptr, nullptr));
-}
-
 bool initCache(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "cacheOpen", JS_cacheOpen);
   GRIDDLE_EXPORT(env, exports, "cacheSet", JS_cacheSet);
@@ -347,10 +336,20 @@ bool initCache(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "cacheStats", JS_cacheStats);
   GRIDDLE_EXPORT(env, exports, "cacheMaxEntryBytes", JS_cacheMaxEntryBytes);
   GRIDDLE_EXPORT(env, exports, "cacheClose", JS_cacheClose);
-  GRIDDLE_EXPORT(env, exports, "cacheProbeLatin1", JS_cacheProbeLatin1);
-  exportInt(env, exports, "CACHE_OUT_LENGTH", OUT_SIZE);
-  exportInt(env, exports, "CACHE_ENTRY_OVERHEAD", static_cast<int32_t>(cache::entryOverhead()));
-  exportInt(env, exports, "CACHE_TAG_OVERHEAD", static_cast<int32_t>(cache::tagOverhead()));
+  napi_value l = exportObject(env, exports, "CACHE");
+  if (l == nullptr) return false;
+  static const struct { const char* name; int32_t value; } INTS[] = {
+      {"OUT_LENGTH", CacheOut::LENGTH}, {"OUT_STATUS", CacheOut::STATUS}, {"OUT_VARIANTS", CacheOut::VARIANTS},
+      {"OUT_FRESH_UNTIL", CacheOut::FRESH_UNTIL}, {"OUT_ETAG_LO", CacheOut::ETAG_LO},
+      {"OUT_ETAG_HI", CacheOut::ETAG_HI}, {"OUT_SIZE", CacheOut::SIZE}, {"META_SIZE", CacheOut::META_SIZE},
+      {"STATS_SIZE", CacheStatsOut::SIZE},
+      {"GET_MISS", cache::GET_MISS}, {"GET_TOO_SMALL", cache::GET_TOO_SMALL}, {"GET_CLOSED", cache::GET_CLOSED},
+      {"ACQUIRE_OK", cache::ACQUIRE_OK}, {"ACQUIRE_CONFLICT", cache::ACQUIRE_CONFLICT},
+      {"ACQUIRE_BAD_SIZE", cache::ACQUIRE_BAD_SIZE},
+      {"ENTRY_OVERHEAD", static_cast<int32_t>(cache::entryOverhead())},
+      {"TAG_OVERHEAD", static_cast<int32_t>(cache::tagOverhead())},
+  };
+  for (const auto& c : INTS) exportInt(env, l, c.name, c.value);
   return true;
 }
 

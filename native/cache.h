@@ -27,7 +27,7 @@
 //   invalidateTag costs one lookup per shard plus the entries it removes.
 //
 // Keys are sequences of UTF-16 code units (what napi_get_value_string_utf16
-// gives); latin1 callers widen them first (getIntoLatin1). Keys are hashed
+// gives, and what dispatch builds). Keys are hashed
 // with MurmurHash3 x64-128 (first half) over those code units as little-endian
 // bytes, so every thread and every entry point hashes a key the same way.
 #pragma once
@@ -46,18 +46,19 @@ namespace cache {
 
 // Small fixed header stored beside each body, for griddle's server: it lets a
 // cache hit be answered without looking anything else up. The cache itself
-// never interprets these fields.
+// never interprets these fields; native/dispatch.h defines their units.
 struct EntryMeta {
-  uint16_t status = 0;       // HTTP status (0: not set)
-  uint16_t contentType = 0;  // the server's content-type table id
-  uint32_t flags = 0;        // server-defined (e.g. "body is gzip")
-  uint64_t etag = 0;         // strong validator, formatted by the server
+  uint16_t status = 0;      // HTTP status (0: not set)
+  uint16_t variants = 0;    // which compressed variants exist beside this entry (VARIANT_* bits)
+  uint32_t freshUntil = 0;  // when the entry turns stale (FRESH_UNIT_MS since FRESH_EPOCH_S); 0: never
+  uint64_t etag = 0;        // strong validator, formatted by the server
 };
 
-// Negative results of getInto; mirrored in lib/errors.ts (CACHE_STATUS).
+// Negative results of getInto; mirrored in lib/errors.ts (CACHE_STATUS),
+// which test/binding.test.ts compares with native.CACHE.
 enum GetStatus : int64_t { GET_MISS = -1, GET_TOO_SMALL = -2, GET_CLOSED = -3 };
 
-// Results of acquire.
+// Results of acquire; mirrored in lib/errors.ts (CACHE_OPEN_STATUS).
 enum AcquireStatus : int32_t { ACQUIRE_OK = 0, ACQUIRE_CONFLICT = -1, ACQUIRE_BAD_SIZE = -2 };
 
 struct Stats {
@@ -97,8 +98,6 @@ CacheStore* find(std::string_view name);
 // written on a hit and on GET_TOO_SMALL.
 int64_t getInto(CacheStore* store, const char16_t* key, size_t keyLen, uint8_t* dst, size_t cap,
                 EntryMeta* meta, uint32_t* length);
-int64_t getIntoLatin1(CacheStore* store, const char* key, size_t keyLen, uint8_t* dst, size_t cap,
-                      EntryMeta* meta, uint32_t* length);
 // Stores a copy of value; false when the entry can never fit (counted as rejected).
 bool set(CacheStore* store, const char16_t* key, size_t keyLen, const uint8_t* value, size_t valueLen,
          const SetOptions& options);

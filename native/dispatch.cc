@@ -7,9 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cache-key.h"
 #include "cache.h"
+#include "dispatch-key.h"
 #include "router.h"
+#include "snapshot.h"
 #include "util/boundary.h"
 
 namespace griddle {
@@ -19,29 +20,28 @@ using cache::EntryMeta;
 
 namespace {
 
+using dispatchkey::KEY_VARIANT;
+using Io = DispatchIo;
+
 struct Dispatcher {
-  napi_ref routerRef = nullptr;  // keeps the router's lookup function, and so its core, alive
-  RouterCore* router = nullptr;
+  napi_ref routerRef = nullptr;   // keeps the router's lookup function, and so its handle, alive
+  RouterHandle* router = nullptr; // same thread: its snapshot reader, scratch and out array
   std::shared_ptr<CacheStore> store;
   int32_t* io = nullptr;
   uint8_t* out = nullptr;
   size_t outCap = 0;
-  std::vector<uint8_t> modes;  // CacheMode per route id
-  std::u16string key;          // scratch
-  std::vector<std::u16string_view> pairs;
+  dispatchkey::KeyScratch keys;
   std::shared_ptr<stats::Writer> stats;  // statistics: where waiting outcomes are recorded, or null
 };
 
 const napi_type_tag DISPATCH_TAG = {0x67726964646c6503ULL, 0x6469737061746368ULL};
 
-// Deciseconds since 2026-01-01 UTC: the unit of an entry's fresh-until time,
-// kept in EntryMeta.flags (32 bits last until 2039).
-uint32_t nowDeciseconds() {
+// FRESH_UNIT_MS units since FRESH_EPOCH_S: the unit of EntryMeta.freshUntil.
+uint32_t nowFreshUnits() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  constexpr int64_t EPOCH = 1767225600;
-  int64_t ds = (static_cast<int64_t>(ts.tv_sec) - EPOCH) * 10 + ts.tv_nsec / 100000000;
-  return ds < 0 ? 0 : static_cast<uint32_t>(ds);
+  int64_t ms = (static_cast<int64_t>(ts.tv_sec) - FRESH_EPOCH_S) * 1000 + ts.tv_nsec / 1000000;
+  return ms < 0 ? 0 : static_cast<uint32_t>(ms / FRESH_UNIT_MS);
 }
 
 void writeEtag(uint8_t* dst, uint64_t etag) {
@@ -76,9 +76,10 @@ bool probe(Dispatcher& d, const char16_t* inm, size_t inmLen) {
   EntryMeta meta;
   uint32_t length = 0;
   size_t cap = d.outCap - ETAG_TEXT;
-  int64_t n = cache::getInto(d.store.get(), d.key.data(), d.key.size(), d.out + ETAG_TEXT, cap, &meta, &length);
+  const std::u16string& key = d.keys.key;
+  int64_t n = cache::getInto(d.store.get(), key.data(), key.size(), d.out + ETAG_TEXT, cap, &meta, &length);
   if (n == cache::GET_TOO_SMALL) {
-    d.io[IO_HIT] = -2;
+    d.io[Io::HIT] = Io::HIT_TOO_LARGE;
     return true;
   }
   if (n < 0) return false;
@@ -86,33 +87,34 @@ bool probe(Dispatcher& d, const char16_t* inm, size_t inmLen) {
   int64_t typeLen = d.out[ETAG_TEXT];
   if (n < 1 + typeLen) return false;
   writeEtag(d.out, meta.etag);
-  d.io[IO_HIT] = static_cast<int32_t>(n - 1 - typeLen);
-  d.io[IO_STATUS] = meta.status;
-  d.io[IO_TYPE] = static_cast<int32_t>(typeLen) | (meta.contentType & (VARIANT_GZIP | VARIANT_BR));
-  d.io[IO_NOT_MODIFIED] = inmLen > 0 && etagMatches(inm, inmLen, d.out);
-  d.io[IO_STALE] = meta.flags != 0 && nowDeciseconds() > meta.flags;
+  d.io[Io::HIT] = static_cast<int32_t>(n - 1 - typeLen);
+  d.io[Io::STATUS] = meta.status;
+  d.io[Io::TYPE] = static_cast<int32_t>(typeLen) | (meta.variants & (VARIANT_GZIP | VARIANT_BR));
+  d.io[Io::NOT_MODIFIED] = inmLen > 0 && etagMatches(inm, inmLen, d.out);
+  d.io[Io::STALE] = meta.freshUntil != 0 && nowFreshUnits() > meta.freshUntil;
   return true;
 }
 
 // Tries the compressed variants the client accepts (when the route may have
 // them), then the identity entry.
 void probeVariants(Dispatcher& d, const char16_t* inm, size_t inmLen) {
-  size_t base = d.key.size();
-  int32_t accept = d.io[IO_ACCEPT];
-  d.io[IO_HIT] = -1;
+  std::u16string& key = d.keys.key;
+  size_t base = key.size();
+  int32_t accept = d.io[Io::ACCEPT];
+  d.io[Io::HIT] = Io::HIT_MISS;
   static const char16_t SUFFIX[3] = {0, u'g', u'b'};
-  for (int enc = 2; enc >= 1; enc--) {
+  for (int enc = ENCODING_BR; enc >= ENCODING_GZIP; enc--) {
     if (!(accept & enc)) continue;
-    d.key.push_back(KEY_VARIANT);
-    d.key.push_back(SUFFIX[enc]);
+    key.push_back(KEY_VARIANT);
+    key.push_back(SUFFIX[enc]);
     bool hit = probe(d, inm, inmLen);
-    d.key.resize(base);
+    key.resize(base);
     if (hit) {
-      d.io[IO_ENCODING] = enc;
+      d.io[Io::ENCODING] = enc;
       return;
     }
   }
-  d.io[IO_ENCODING] = 0;
+  d.io[Io::ENCODING] = ENCODING_IDENTITY;
   probe(d, inm, inmLen);
 }
 
@@ -130,8 +132,9 @@ Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
 
 // hot path: measure before changing
 // (path: string, query?: string, ifNoneMatch?: string) -> undefined. Looks the
-// route up (method codes from io), then for a cached route probes the cache,
-// copying a hit's body into the output buffer; writes everything to io.
+// route up in the current snapshot (method codes from io), then for a route
+// cached under the default key probes the cache, copying a hit's body into the
+// output buffer; writes everything to io. One snapshot serves the whole call.
 static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(3);
   auto& d = *static_cast<Dispatcher*>(fnData);
@@ -140,18 +143,21 @@ static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
       !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
   if (d.io[IO_STATS_COUNT] != 0) recordWaiting(d);  // statistics
-  int32_t method = d.io[IO_METHOD];
-  int32_t id = method < 0 ? LOOKUP_NOT_FOUND : d.router->lookup(static_cast<uint32_t>(method), path.data, path.len);
-  int32_t fallback = d.io[IO_FALLBACK];
+  RouterHandle& r = *d.router;
+  const RouteSnapshot& snap = r.read();
+  int32_t method = d.io[Io::METHOD];
+  int32_t id = method < 0 ? LOOKUP_NOT_FOUND
+                          : lookup(snap, r.scratch, r.out, static_cast<uint32_t>(method), path.data, path.len);
+  int32_t fallback = d.io[Io::FALLBACK];
   if (id == LOOKUP_NOT_FOUND && fallback >= 0) {
     method = fallback;
-    id = d.router->lookup(static_cast<uint32_t>(method), path.data, path.len);
+    id = lookup(snap, r.scratch, r.out, static_cast<uint32_t>(method), path.data, path.len);
   }
-  d.io[IO_ROUTE] = id;
-  d.io[IO_MATCHED] = method;
-  d.io[IO_HIT] = -1;
-  if (id < 0 || static_cast<size_t>(id) >= d.modes.size() || d.modes[id] != MODE_DEFAULT_KEY || !d.store) return nullptr;
-  defaultKey(d.key, d.pairs, method, path.data, path.len, query.data, query.len);
+  d.io[Io::ROUTE] = id;
+  d.io[Io::MATCHED] = method;
+  d.io[Io::HIT] = Io::HIT_MISS;
+  if (id < 0 || snap.cacheMode(id) != MODE_DEFAULT_KEY || !d.store) return nullptr;
+  dispatchkey::defaultKey(d.keys, method, path.data, path.len, query.data, query.len);
   probeVariants(d, inm.data, inm.len);
   return nullptr;
 }
@@ -164,8 +170,9 @@ static uint64_t hashBody(const uint8_t* p, size_t n) {
 }
 
 // (router, cache | null, io: Int32Array, out: Uint8Array) -> dispatch function,
-// which is also the handle the other JS_dispatch* calls take. The caller keeps
-// io and out alive as long as the function.
+// which is also the handle the other JS_dispatch* calls take. The router must
+// belong to this thread (dispatch reads through its reader slot and scratch).
+// The caller keeps io and out alive as long as the function.
 static napi_value JS_dispatchCreate(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(4);
   auto d = std::make_unique<Dispatcher>();
@@ -179,7 +186,7 @@ static napi_value JS_dispatchCreate(napi_env env, napi_callback_info info) {
   if (!argTypedArray(env, argv[2], "io", napi_int32_array, &io, &ioLen) ||
       !argTypedArray(env, argv[3], "out", napi_uint8_array, &out, &outLen))
     return nullptr;
-  if (ioLen < IO_TOTAL || outLen <= ETAG_TEXT) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "io or out is too short");
+  if (ioLen < IO_TOTAL || outLen <= OUT_HEADER_MAX) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "io or out is too short");
   d->io = static_cast<int32_t*>(io);
   d->out = static_cast<uint8_t*>(out);
   d->outCap = outLen;
@@ -202,16 +209,10 @@ static napi_value JS_dispatchCreate(napi_env env, napi_callback_info info) {
   return fn;
 }
 
-// (dispatcher, routeId: int, mode: CacheMode) -> undefined.
-static napi_value JS_dispatchSetMode(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(3);
-  Dispatcher* d = unwrapDispatcher(env, argv[0]);
-  int32_t id, mode;
-  if (d == nullptr || !argInt32(env, argv[1], "routeId", &id) || !argInt32(env, argv[2], "mode", &mode)) return nullptr;
-  if (id < 0 || mode < MODE_NONE || mode > MODE_CUSTOM_KEY) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "bad route id or mode");
-  if (d->modes.size() <= static_cast<size_t>(id)) d->modes.resize(id + 1, MODE_NONE);
-  d->modes[id] = static_cast<uint8_t>(mode);
-  return nullptr;
+static napi_value stringValue(napi_env env, const std::u16string& s) {
+  napi_value r;
+  napi_create_string_utf16(env, s.data(), s.size(), &r);
+  return r;
 }
 
 // (dispatcher, method: int, path: string, query?: string) -> the default cache key.
@@ -223,10 +224,22 @@ static napi_value JS_dispatchKey(napi_env env, napi_callback_info info) {
   if (d == nullptr || !argInt32(env, argv[1], "method", &method) || !path.read(env, argv[2], "path") ||
       !query.optional(env, argv[3], "query"))
     return nullptr;
-  defaultKey(d->key, d->pairs, method, path.data, path.len, query.data, query.len);
-  napi_value r;
-  napi_create_string_utf16(env, d->key.data(), d->key.size(), &r);
-  return r;
+  dispatchkey::defaultKey(d->keys, method, path.data, path.len, query.data, query.len);
+  return stringValue(env, d->keys.key);
+}
+
+// (dispatcher, routeId: int, key: string) -> the cache key of an application
+// key on that route: scoped to the route, unless its mode is MODE_SHARED_KEY.
+static napi_value JS_dispatchCustomKey(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(3);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  int32_t id;
+  Utf16Arg key;
+  if (d == nullptr || !argInt32(env, argv[1], "routeId", &id) || !key.read(env, argv[2], "key")) return nullptr;
+  if (id < 0) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'routeId' must be >= 0");
+  const RouteSnapshot& snap = d->router->read();
+  dispatchkey::customKey(d->keys, snap.cacheMode(id) == MODE_SHARED_KEY ? -1 : id, key.data, key.len);
+  return stringValue(env, d->keys.key);
 }
 
 // (dispatcher, key: string, ifNoneMatch?: string) -> undefined. The cache half
@@ -237,9 +250,9 @@ static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
   Utf16Arg key, inm;
   if (d == nullptr || !key.read(env, argv[1], "key") || !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
-  d->io[IO_HIT] = -1;
+  d->io[Io::HIT] = Io::HIT_MISS;
   if (!d->store) return nullptr;
-  d->key.assign(key.data, key.len);
+  d->keys.key.assign(key.data, key.len);
   probeVariants(*d, inm.data, inm.len);
   return nullptr;
 }
@@ -249,8 +262,8 @@ static napi_value JS_dispatchProbe(napi_env env, napi_callback_info info) {
 // stored, the entry's ETag text is written at the start of out. type is
 // the Content-Type header value (at most 255 bytes), stored in front of the
 // body so that every thread sharing the store answers with it; variants the
-// VARIANT_* bits of the identity entry, freshUntil deciseconds since
-// 2026-01-01 (0: no stale window).
+// VARIANT_* bits of the identity entry, freshUntil the time since
+// FRESH_EPOCH_S in FRESH_UNIT_MS units (0: no stale window).
 static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(10);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
@@ -266,22 +279,22 @@ static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
       !argInt32(env, argv[8], "variants", &variants) || !argDouble(env, argv[9], "freshUntil", &freshUntil))
     return nullptr;
   if (!readTags(env, argv[5], &tags)) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'tags' must be strings");
-  if (typeLen > 255) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'type' is longer than 255 bytes");
+  if (typeLen > TYPE_MAX) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'type' is longer than 255 bytes");
   napi_value r;
   if (!d->store) {
     napi_get_boolean(env, false, &r);
     return r;
   }
   std::u16string k(key.data, key.len);
-  if (encoding == 1 || encoding == 2) {
+  if (encoding == ENCODING_GZIP || encoding == ENCODING_BR) {
     k.push_back(KEY_VARIANT);
-    k.push_back(encoding == 1 ? u'g' : u'b');
+    k.push_back(encoding == ENCODING_GZIP ? u'g' : u'b');
   }
   std::vector<std::string_view> views(tags.begin(), tags.end());
   EntryMeta meta;
   meta.status = static_cast<uint16_t>(status);
-  meta.contentType = static_cast<uint16_t>(variants & (VARIANT_GZIP | VARIANT_BR));
-  meta.flags = static_cast<uint32_t>(freshUntil);
+  meta.variants = static_cast<uint16_t>(variants & (VARIANT_GZIP | VARIANT_BR));
+  meta.freshUntil = static_cast<uint32_t>(freshUntil);
   meta.etag = hashBody(static_cast<const uint8_t*>(body), bodyLen);
   std::vector<uint8_t> value(1 + typeLen + bodyLen);
   value[0] = static_cast<uint8_t>(typeLen);
@@ -299,21 +312,47 @@ static napi_value JS_dispatchStore(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// Removes key and its compressed variants; returns how many entries went.
+static int32_t removeWithVariants(CacheStore* store, std::u16string k) {
+  int32_t removed = cache::remove(store, k.data(), k.size());
+  size_t base = k.size();
+  for (char16_t suffix : {u'g', u'b'}) {
+    k.resize(base);
+    k.push_back(KEY_VARIANT);
+    k.push_back(suffix);
+    removed += cache::remove(store, k.data(), k.size());
+  }
+  return removed;
+}
+
 // (dispatcher, key) -> number of entries removed (the identity entry and its variants).
 static napi_value JS_dispatchDelete(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
   Utf16Arg key;
   if (d == nullptr || !key.read(env, argv[1], "key")) return nullptr;
+  int32_t removed = d->store ? removeWithVariants(d->store.get(), std::u16string(key.data, key.len)) : 0;
+  napi_value r;
+  napi_create_int32(env, removed, &r);
+  return r;
+}
+
+// (dispatcher, key) -> number of entries removed: an application key under
+// every route that scopes its keys, and under the shared scope.
+static napi_value JS_dispatchDeleteCustom(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(2);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  Utf16Arg key;
+  if (d == nullptr || !key.read(env, argv[1], "key")) return nullptr;
   int32_t removed = 0;
   if (d->store) {
-    std::u16string k(key.data, key.len);
-    removed += cache::remove(d->store.get(), k.data(), k.size());
-    for (char16_t suffix : {u'g', u'b'}) {
-      std::u16string v = k;
-      v.push_back(KEY_VARIANT);
-      v.push_back(suffix);
-      removed += cache::remove(d->store.get(), v.data(), v.size());
+    const RouteSnapshot& snap = d->router->read();
+    dispatchkey::customKey(d->keys, -1, key.data, key.len);
+    removed += removeWithVariants(d->store.get(), d->keys.key);
+    for (size_t id = 0; id < snap.routes.size(); id++) {
+      if (snap.routes[id].cacheMode != MODE_CUSTOM_KEY) continue;
+      dispatchkey::customKey(d->keys, static_cast<int32_t>(id), key.data, key.len);
+      removed += removeWithVariants(d->store.get(), d->keys.key);
     }
   }
   napi_value r;
@@ -348,12 +387,29 @@ static napi_value JS_dispatchFlushStats(napi_env env, napi_callback_info info) {
 
 bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchCreate", JS_dispatchCreate);
-  GRIDDLE_EXPORT(env, exports, "dispatchSetMode", JS_dispatchSetMode);
   GRIDDLE_EXPORT(env, exports, "dispatchKey", JS_dispatchKey);
+  GRIDDLE_EXPORT(env, exports, "dispatchCustomKey", JS_dispatchCustomKey);
   GRIDDLE_EXPORT(env, exports, "dispatchProbe", JS_dispatchProbe);
   GRIDDLE_EXPORT(env, exports, "dispatchStore", JS_dispatchStore);
   GRIDDLE_EXPORT(env, exports, "dispatchDelete", JS_dispatchDelete);
-  exportInt(env, exports, "DISPATCH_IO_SIZE", IO_TOTAL);
+  GRIDDLE_EXPORT(env, exports, "dispatchDeleteCustom", JS_dispatchDeleteCustom);
+  napi_value l = exportObject(env, exports, "DISPATCH");
+  if (l == nullptr) return false;
+  static const struct { const char* name; int32_t value; } INTS[] = {
+      {"IO_METHOD", Io::METHOD}, {"IO_FALLBACK", Io::FALLBACK}, {"IO_ACCEPT", Io::ACCEPT},
+      {"IO_ROUTE", Io::ROUTE}, {"IO_MATCHED", Io::MATCHED}, {"IO_HIT", Io::HIT},
+      {"IO_STATUS", Io::STATUS}, {"IO_TYPE", Io::TYPE}, {"IO_ENCODING", Io::ENCODING},
+      {"IO_NOT_MODIFIED", Io::NOT_MODIFIED}, {"IO_STALE", Io::STALE}, {"IO_SIZE", Io::SIZE},
+       {"IO_STATS_COUNT", IO_STATS_COUNT}, {"IO_STATS_FIRST", IO_STATS_FIRST}, {"IO_TOTAL", IO_TOTAL},
+      {"HIT_MISS", Io::HIT_MISS}, {"HIT_TOO_LARGE", Io::HIT_TOO_LARGE}, {"TYPE_LENGTH_MASK", Io::TYPE_LENGTH_MASK},
+      {"ENCODING_IDENTITY", ENCODING_IDENTITY}, {"ENCODING_GZIP", ENCODING_GZIP}, {"ENCODING_BR", ENCODING_BR},
+      {"VARIANT_GZIP", VARIANT_GZIP}, {"VARIANT_BR", VARIANT_BR},
+      {"MODE_NONE", MODE_NONE}, {"MODE_DEFAULT_KEY", MODE_DEFAULT_KEY}, {"MODE_CUSTOM_KEY", MODE_CUSTOM_KEY},
+      {"MODE_SHARED_KEY", MODE_SHARED_KEY},
+      {"ETAG_TEXT", ETAG_TEXT}, {"TYPE_MAX", TYPE_MAX}, {"OUT_HEADER_MAX", OUT_HEADER_MAX},
+      {"FRESH_EPOCH_S", static_cast<int32_t>(FRESH_EPOCH_S)}, {"FRESH_UNIT_MS", FRESH_UNIT_MS},
+  };
+  for (const auto& c : INTS) exportInt(env, l, c.name, c.value);
   // statistics
   GRIDDLE_EXPORT(env, exports, "dispatchSetStats", JS_dispatchSetStats);
   GRIDDLE_EXPORT(env, exports, "dispatchFlushStats", JS_dispatchFlushStats);

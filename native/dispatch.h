@@ -1,7 +1,8 @@
-// The server's one crossing per request (DESIGN.md §1): route lookup, then,
-// for a cached route, the cache probe, with a hit's body copied into an output
-// buffer registered once. JS builds nothing native-side and gets numbers back
-// through an Int32Array.
+// The server's one crossing per request (DESIGN.md §1): route lookup in the
+// current route snapshot, then, for a cached route, the cache probe, with a
+// hit's body copied into an output buffer registered once. JS builds nothing
+// native-side and gets numbers back through an Int32Array. Every slot and code
+// below is exported as native.DISPATCH, which lib/routing/dispatch.ts reads.
 #pragma once
 
 #include <node_api.h>
@@ -12,39 +13,54 @@
 
 namespace griddle {
 
-// Layout of the dispatcher's Int32Array (mirrored in lib/routing/dispatch.ts).
-enum DispatchIo : int {
-  IO_METHOD = 0,     // in: the router's method code
-  IO_FALLBACK,       // in: method code tried when IO_METHOD has no route (GET for HEAD), or -1
-  IO_ACCEPT,         // in: encodings the client accepts: 1 gzip, 2 br
-  IO_ROUTE,          // out: route id, or a negative router status
-  IO_MATCHED,        // out: the method code whose tree matched
-  IO_HIT,            // out: body length of a cache hit; -1 miss or not cached; -2 too large for the buffer
-  IO_STATUS,         // out, on a hit: HTTP status
-  IO_TYPE,           // out, on a hit: length of the content type (low 8 bits) and VARIANT_* bits
-  IO_ENCODING,       // out, on a hit: 0 identity, 1 gzip, 2 br
-  IO_NOT_MODIFIED,   // out, on a hit: 1 when If-None-Match names the entry's ETag
-  IO_STALE,          // out, on a hit: 1 when past its fresh time (stale-while-revalidate)
-  IO_SIZE
+// Layout of the dispatcher's Int32Array.
+struct DispatchIo {
+  enum : int {
+    METHOD = 0,     // in: the router's method code
+    FALLBACK,       // in: method code tried when METHOD has no route (GET for HEAD), or -1
+    ACCEPT,         // in: encodings the client accepts: ENCODING_GZIP | ENCODING_BR bits
+    ROUTE,          // out: route id, or a negative router status
+    MATCHED,        // out: the method code whose tree matched
+    HIT,            // out: body length of a cache hit, or HIT_MISS / HIT_TOO_LARGE
+    STATUS,         // out, on a hit: HTTP status
+    TYPE,           // out, on a hit: length of the content type (TYPE_LENGTH_MASK) | VARIANT_* bits
+    ENCODING,       // out, on a hit: ENCODING_*
+    NOT_MODIFIED,   // out, on a hit: 1 when If-None-Match names the entry's ETag
+    STALE,          // out, on a hit: 1 when past its fresh time (stale-while-revalidate)
+    SIZE
+  };
+  static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached
+  static constexpr int32_t HIT_TOO_LARGE = -2;  // an entry larger than the output buffer
+  static constexpr int32_t TYPE_LENGTH_MASK = 0xff;
 };
 
-// Per-route cache modes set from JS.
-enum CacheMode : uint8_t { MODE_NONE = 0, MODE_DEFAULT_KEY = 1, MODE_CUSTOM_KEY = 2 };
+// Encodings, as io and the accept mask use them.
+enum Encoding : int32_t { ENCODING_IDENTITY = 0, ENCODING_GZIP = 1, ENCODING_BR = 2 };
 
-// EntryMeta.contentType holds only these bits: which compressed variants exist.
+// Which compressed variants exist beside an identity entry: its
+// EntryMeta.variants, and the high bits of io[TYPE] on a hit.
 constexpr uint16_t VARIANT_GZIP = 1 << 8;
 constexpr uint16_t VARIANT_BR = 1 << 9;
-// On a hit the output buffer holds the ETag text (ETAG_TEXT bytes), one byte
-// with the content type's length, the content type, then the body: the ETag
-// view is made once, one content-type view per length, one body view per hit.
+
+// The output buffer on a hit: the ETag text (ETAG_TEXT bytes), one byte with
+// the content type's length, the content type (at most TYPE_MAX bytes), then
+// the body: the ETag view is made once, one content-type view per length, one
+// body view per hit. A buffer of OUT_HEADER_MAX + n bytes holds any body of n.
 constexpr int ETAG_TEXT = 18;
+constexpr int TYPE_MAX = 255;
+constexpr int OUT_HEADER_MAX = ETAG_TEXT + 1 + TYPE_MAX;
+
+// An entry's fresh-until time (EntryMeta.freshUntil) counts FRESH_UNIT_MS
+// units since FRESH_EPOCH_S (2026-01-01 UTC): 32 bits last until 2039.
+constexpr int64_t FRESH_EPOCH_S = 1767225600;
+constexpr int32_t FRESH_UNIT_MS = 100;
 
 // --- statistics (native/stats.h) ---------------------------------------------
 // A finished request's outcome waits in io (JS writes it where the request
 // ends) and the next dispatch records it, or JS_dispatchFlushStats does from
 // a timer once traffic stops: recording costs no crossing of its own.
-constexpr int IO_STATS_COUNT = IO_SIZE;      // in: outcomes waiting, 0 to stats::PENDING_MAX
-constexpr int IO_STATS_FIRST = IO_SIZE + 1;  // in: the outcomes, stats::RECORD_SLOTS int32 each
+constexpr int IO_STATS_COUNT = DispatchIo::SIZE;// in: outcomes waiting, 0 to stats::PENDING_MAX
+constexpr int IO_STATS_FIRST = DispatchIo::SIZE + 1;// in: the outcomes, stats::RECORD_SLOTS int32 each
 constexpr int IO_TOTAL = IO_STATS_FIRST + stats::PENDING_MAX * stats::RECORD_SLOTS;
 // --- end of statistics ---------------------------------------------------------
 

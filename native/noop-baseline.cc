@@ -7,18 +7,15 @@ namespace griddle {
 // () -> undefined. Does nothing: the cost of one crossing.
 static napi_value JS_noop(napi_env env, napi_callback_info info) { return nullptr; }
 
-// (a: int, s: string) -> int. Reads the same arguments as the router lookup
-// and does no work: the floor for the lookup's own cost.
+// (a: int, s: string) -> int. Reads a string the way the router lookup and
+// dispatch read the path (Utf16Arg) and does no work: the floor for their cost.
 static napi_value JS_noopIntString(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   int32_t a;
-  char16_t stack[512];
-  char16_t *s, *heap;
-  size_t len;
-  if (!argInt32(env, argv[0], "a", &a) || !argUtf16(env, argv[1], "s", stack, 512, &s, &len, &heap)) return nullptr;
-  delete[] heap;
+  Utf16Arg s;
+  if (!argInt32(env, argv[0], "a", &a) || !s.read(env, argv[1], "s")) return nullptr;
   napi_value result;
-  napi_create_int32(env, static_cast<int32_t>(len) + a, &result);
+  napi_create_int32(env, static_cast<int32_t>(s.len) + a, &result);
   return result;
 }
 

@@ -1,20 +1,21 @@
 // Building the route trees: radix insertion of static text, parametric
-// templates and wildcards, in find-my-way's shape (see router.h).
+// templates and wildcards, in find-my-way's shape (see router.h). Only the
+// builder's owner runs this; readers see the result once it is published.
 #include <algorithm>
 
 #include "router.h"
 
 namespace griddle {
 
-int32_t RouterCore::staticChild(Tree& tree, int32_t node, const std::u16string& full) {
+int32_t RouteBuilder::staticChild(RouteTree& tree, int32_t node, const std::u16string& full) {
   std::u16string text = full;
   while (!text.empty()) {
-    Node& parent = tree[node];
+    RouteTreeNode& parent = tree[node];
     auto it = std::find(parent.childFirst.begin(), parent.childFirst.end(), text[0]);
     if (it == parent.childFirst.end()) {
       parent.childFirst.push_back(text[0]);
       parent.childNode.push_back(static_cast<int32_t>(tree.size()));
-      Node fresh;
+      RouteTreeNode fresh;
       fresh.prefix = text;
       tree.push_back(std::move(fresh));
       return static_cast<int32_t>(tree.size() - 1);
@@ -25,7 +26,7 @@ int32_t RouterCore::staticChild(Tree& tree, int32_t node, const std::u16string& 
     for (; i < plen; i++) {
       if (i >= text.size() || text[i] != tree[child].prefix[i]) {
         // Split the child: a new node keeps the shared part of the prefix.
-        Node head;
+        RouteTreeNode head;
         head.prefix = tree[child].prefix.substr(0, i);
         tree[child].prefix = tree[child].prefix.substr(i);
         head.childFirst.push_back(tree[child].prefix[0]);
@@ -61,11 +62,11 @@ static int compareParams(bool aRegex, bool aSuffix, const std::u16string& a, boo
 // The comparator above is not a total order, so the result depends on the
 // sort algorithm: this is V8's TimSort for short arrays (one run, made
 // ascending, then binary insertion), which Array.prototype.sort uses.
-void RouterCore::sortParams(Tree& tree, int32_t node) {
+static void sortParams(RouteTree& tree, int32_t node) {
   std::vector<int32_t>& a = tree[node].params;
   auto cmp = [&tree](int32_t x, int32_t y) {
-    const Node& p = tree[x];
-    const Node& q = tree[y];
+    const RouteTreeNode& p = tree[x];
+    const RouteTreeNode& q = tree[y];
     return compareParams(p.isRegex, p.hasSuffix, p.suffix, q.isRegex, q.hasSuffix, q.suffix);
   };
   size_t n = a.size();
@@ -90,11 +91,11 @@ void RouterCore::sortParams(Tree& tree, int32_t node) {
   }
 }
 
-int32_t RouterCore::paramChild(Tree& tree, int32_t node, const std::u16string& key) {
+int32_t RouteBuilder::paramChild(RouteTree& tree, int32_t node, const std::u16string& key) {
   for (int32_t p : tree[node].params) {
     if (tree[p].key == key) return p;
   }
-  Node fresh;
+  RouteTreeNode fresh;
   fresh.kind = RoutePart::PARAM;
   fresh.key = key;
   std::u16string last;  // the static before the current parameter
@@ -124,13 +125,13 @@ int32_t RouterCore::paramChild(Tree& tree, int32_t node, const std::u16string& k
   return id;
 }
 
-int32_t RouterCore::insert(uint32_t method, const std::vector<RoutePart>& parts, int32_t routeId) {
+int32_t RouteBuilder::insert(uint32_t method, const std::vector<RoutePart>& parts, int32_t routeId) {
   if (parts.empty() || parts[0].kind != RoutePart::STATIC || parts[0].text.empty() || parts[0].text[0] != u'/')
     return INSERT_BAD_PARTS;
   if (method >= trees_.size()) trees_.resize(method + 1);
-  Tree& tree = trees_[method];
+  RouteTree& tree = trees_[method];
   if (tree.empty()) {
-    Node root;
+    RouteTreeNode root;
     root.prefix = u"/";
     tree.push_back(std::move(root));
   }
@@ -143,7 +144,7 @@ int32_t RouterCore::insert(uint32_t method, const std::vector<RoutePart>& parts,
       cur = paramChild(tree, cur, part.text);
     } else {
       if (tree[cur].wildcard < 0) {
-        Node wild;
+        RouteTreeNode wild;
         wild.kind = RoutePart::WILDCARD;
         tree.push_back(std::move(wild));
         tree[cur].wildcard = static_cast<int32_t>(tree.size() - 1);
@@ -151,10 +152,19 @@ int32_t RouterCore::insert(uint32_t method, const std::vector<RoutePart>& parts,
       cur = tree[cur].wildcard;
     }
   }
-  dirty_ = true;  // nodes may have been added or moved even on a conflict
-  if (tree[cur].route >= 0) return INSERT_CONFLICT;
+  // On a conflict nodes may have been added or split: harmless, as they
+  // lead only to routes that exist.
+  if (tree[cur].route >= 0) return tree[cur].route == routeId ? INSERT_OK : INSERT_CONFLICT;
   tree[cur].route = routeId;
+  state(routeId);
   return INSERT_OK;
 }
+
+RouteState& RouteBuilder::state(int32_t routeId) {
+  if (routes_.size() <= static_cast<size_t>(routeId)) routes_.resize(static_cast<size_t>(routeId) + 1);
+  return routes_[routeId];
+}
+
+void RouteBuilder::setCacheMode(int32_t routeId, CacheMode mode) { state(routeId).cacheMode = mode; }
 
 }  // namespace griddle

@@ -3,16 +3,19 @@
 {
   "sources": [
     "addon.cc",
-    "cache-key.cc",
     "cache.cc",
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
+    "dispatch-key.cc",
     "noop-baseline.cc",
     "router-build.cc",
+    "router-match.cc",
     "router.cc",
     "stats.cc",
     "stats-read.cc",
+    "snapshot.cc",
+    "snapshot-check.cc",
     "util/boundary.cc",
     "util/url.cc"
   ]

@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync, mkdtempSync } from 
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { candidatePaths, loadBinding, native } from '../lib/binding.js'
+import { CACHE_OPEN_STATUS, CACHE_STATUS, INSERT, LOOKUP } from '../lib/errors.js'
 
 test('the addon loads and reports its Node-API version', () => {
   assert.equal(native.napiVersion, 8)
@@ -63,7 +64,7 @@ test('GRIDDLE_ADDON pointing nowhere makes importing griddle fail with the coded
 })
 
 test('native calls refuse forged handles and wrong argument types with TypeErrors', () => {
-  const out = new Int32Array(new ArrayBuffer(native.ROUTER_OUT_LENGTH * 4))
+  const out = new Int32Array(new ArrayBuffer(native.ROUTER.OUT_LENGTH * 4))
   const lookup = native.routerCreate(0, 100, out)
   const forged = (() => 0) as unknown as typeof lookup
   assert.throws(() => native.routerInsert(forged, 0, ['s/a'], 0), { name: 'TypeError', code: 'GRIDDLE_ERR_INVALID_HANDLE' })
@@ -99,4 +100,36 @@ test('routers are freed by the garbage collector without leaking native memory',
   assert.equal(r.status, 0, r.stderr)
   // 10,000 routers of 50 routes each would hold hundreds of MB if leaked.
   assert.ok(Number(r.stdout) < 60, `RSS grew by ${r.stdout.trim()} MB`)
+})
+
+test('the status codes TypeScript names as literals are the ones native exports', () => {
+  const R = native.ROUTER
+  assert.deepEqual(LOOKUP, {
+    NOT_FOUND: R.LOOKUP_NOT_FOUND, BAD_URL: R.LOOKUP_BAD_URL, NOT_ORIGIN: R.LOOKUP_NOT_ORIGIN, PARAM_TOO_LONG: R.LOOKUP_PARAM_TOO_LONG,
+  })
+  assert.deepEqual(INSERT, { OK: R.INSERT_OK, CONFLICT: R.INSERT_CONFLICT, BAD_PARTS: R.INSERT_BAD_PARTS })
+  const C = native.CACHE
+  assert.deepEqual(CACHE_STATUS, { MISS: C.GET_MISS, TOO_SMALL: C.GET_TOO_SMALL, CLOSED: C.GET_CLOSED })
+  assert.deepEqual(CACHE_OPEN_STATUS, { CONFLICT: C.ACQUIRE_CONFLICT, BAD_SIZE: C.ACQUIRE_BAD_SIZE })
+  // Getting and opening are told apart: no code of one means something else in the other.
+  assert.equal(new Set(Object.values(CACHE_STATUS)).size, Object.keys(CACHE_STATUS).length)
+})
+
+test('each native module exports its own layout, every slot inside its array', () => {
+  const R = native.ROUTER
+  for (const slot of [R.OUT_METHOD, R.OUT_ROUTE, R.OUT_FLAGS, R.OUT_COUNT]) assert.ok(slot >= 0 && slot < R.OUT_PAIRS)
+  assert.equal(R.OUT_LENGTH, R.OUT_PAIRS + 2 * R.MAX_PARAMS)
+  const D = native.DISPATCH
+  const io = [D.IO_METHOD, D.IO_FALLBACK, D.IO_ACCEPT, D.IO_ROUTE, D.IO_MATCHED, D.IO_HIT, D.IO_STATUS, D.IO_TYPE,
+    D.IO_ENCODING, D.IO_NOT_MODIFIED, D.IO_STALE]
+  assert.deepEqual([...io].sort((a, b) => a - b), io.map((_, i) => i), 'io slots are distinct and dense')
+  assert.equal(D.IO_SIZE, io.length)
+  assert.equal(D.OUT_HEADER_MAX, D.ETAG_TEXT + 1 + D.TYPE_MAX)
+  assert.equal(D.VARIANT_GZIP & D.TYPE_LENGTH_MASK, 0, 'variant bits sit above the content-type length')
+  assert.equal(D.FRESH_EPOCH_S * 1000, Date.UTC(2026, 0, 1))
+  const C = native.CACHE
+  assert.equal(C.META_SIZE, C.OUT_SIZE - C.OUT_STATUS)
+  for (const gone of ['cacheProbeLatin1', 'ROUTER_OUT_LENGTH', 'CACHE_OUT_LENGTH', 'DISPATCH_IO_SIZE', 'dispatchSetMode']) {
+    assert.equal(gone in native, false, gone)
+  }
 })

@@ -4,7 +4,7 @@
  * every worker thread of the process. See native/cache.h for the design.
  */
 import { native, type CacheGetInto } from '../binding.js'
-import { CACHE_STATUS, GriddleError, GriddleTypeError } from '../errors.js'
+import { CACHE_OPEN_STATUS, GriddleError, GriddleTypeError } from '../errors.js'
 import { kCacheHandle, kCacheMeta, kOut } from '../symbols.js'
 
 export interface CacheOptions {
@@ -23,10 +23,10 @@ export interface CacheOptions {
 export interface CacheEntryMeta {
   /** HTTP status, 0..65535. */
   status?: number
-  /** The server's content-type id, 0..65535. */
-  contentType?: number
-  /** Server-defined flags, 0..2^32-1. */
-  flags?: number
+  /** Which compressed variants exist beside this entry (the server's VARIANT bits), 0..65535. */
+  variants?: number
+  /** When the entry turns stale, in the server's units (native/dispatch.h), 0..2^32-1; 0: never. */
+  freshUntil?: number
   /** Strong validator, 0..2^64-1. */
   etag?: bigint
 }
@@ -55,10 +55,15 @@ export interface CacheStats {
 const MAX_TAGS = 64
 const U64 = (1n << 64n) - 1n
 
+/** Slots of a handle's out array and of the meta array (native/cache.cc CacheOut). */
+const L = native.CACHE
+// The meta array is the out array from OUT_STATUS on.
+const META = L.OUT_STATUS
+
 // Scratch shared by every handle of this thread: set and stats are not
 // re-entrant, so one of each is enough.
-const metaScratch = new Int32Array(5)
-const statsScratch = new Float64Array(8)
+const metaScratch = new Int32Array(L.META_SIZE)
+const statsScratch = new Float64Array(L.STATS_SIZE)
 
 function checkMs(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
@@ -87,11 +92,11 @@ function fillMeta(meta: CacheEntryMeta): Int32Array {
   if (typeof etag !== 'bigint' || etag < 0n || etag > U64) {
     throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'meta.etag must be a bigint in 0..2^64-1')
   }
-  metaScratch[0] = checkUint('status', meta.status, 0xffff)
-  metaScratch[1] = checkUint('contentType', meta.contentType, 0xffff)
-  metaScratch[2] = checkUint('flags', meta.flags, 0xffffffff)
-  metaScratch[3] = Number(etag & 0xffffffffn)
-  metaScratch[4] = Number(etag >> 32n)
+  metaScratch[L.OUT_STATUS - META] = checkUint('status', meta.status, 0xffff)
+  metaScratch[L.OUT_VARIANTS - META] = checkUint('variants', meta.variants, 0xffff)
+  metaScratch[L.OUT_FRESH_UNTIL - META] = checkUint('freshUntil', meta.freshUntil, 0xffffffff)
+  metaScratch[L.OUT_ETAG_LO - META] = Number(etag & 0xffffffffn)
+  metaScratch[L.OUT_ETAG_HI - META] = Number(etag >> 32n)
   return metaScratch
 }
 
@@ -130,10 +135,10 @@ export class Cache {
     }
     // An explicit ArrayBuffer keeps the memory off the V8 heap, so the native
     // side can keep its address.
-    this[kOut] = new Int32Array(new ArrayBuffer(native.CACHE_OUT_LENGTH * 4))
+    this[kOut] = new Int32Array(new ArrayBuffer(L.OUT_SIZE * 4))
     const handle = native.cacheOpen(name ?? null, maxBytes, this[kOut])
     if (typeof handle === 'number') {
-      if (handle === CACHE_STATUS.CONFLICT) {
+      if (handle === CACHE_OPEN_STATUS.CONFLICT) {
         throw new GriddleError('GRIDDLE_ERR_CACHE_CONFLICT', `cache '${name}' exists with a different maxBytes`)
       }
       throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `maxBytes ${maxBytes} was refused`)
@@ -241,8 +246,9 @@ export class Cache {
   [kCacheMeta](): { length: number } & Required<CacheEntryMeta> {
     const o = this[kOut]
     return {
-      length: o[0]!, status: o[1]!, contentType: o[2]!, flags: o[3]! >>> 0,
-      etag: (BigInt(o[5]! >>> 0) << 32n) | BigInt(o[4]! >>> 0),
+      length: o[L.OUT_LENGTH]!, status: o[L.OUT_STATUS]!, variants: o[L.OUT_VARIANTS]!,
+      freshUntil: o[L.OUT_FRESH_UNTIL]! >>> 0,
+      etag: (BigInt(o[L.OUT_ETAG_HI]! >>> 0) << 32n) | BigInt(o[L.OUT_ETAG_LO]! >>> 0),
     }
   }
 }

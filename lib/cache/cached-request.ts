@@ -23,7 +23,7 @@ function keyOf(core: Core, entry: RouteEntry, req: Request, query: string | unde
   if (core.dispatcher.io[IO.HIT] === HIT_TOO_LARGE) return undefined
   const custom = entry.cache!.key
   if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query)
-  return core.dispatcher.customKey(custom(req))
+  return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req))
 }
 
 /**

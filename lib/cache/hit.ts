@@ -2,7 +2,7 @@
  * The hit writer: answers from the entry the last dispatch or probe found in
  * the dispatcher's output buffer; the handler does not run.
  */
-import { IO, type Dispatcher } from '../routing/dispatch.js'
+import { IO, VARIANT, type Dispatcher } from '../routing/dispatch.js'
 import { STATUS_LINES, endEmpty, endHead } from '../server/wire.js'
 import type { RouteCache } from './route-options.js'
 import type { UwsResponse } from '../uws.js'
@@ -18,7 +18,7 @@ export function sendHit(d: Dispatcher, res: UwsResponse, cache: RouteCache, head
   const etag = d.etagView
   const type = io[IO.TYPE]!
   // Bodies too small to compress have no variants, so their answer does not vary.
-  const h = type > 0xff ? cache.headersVary : cache.headers
+  const h = (type & (VARIANT.GZIP | VARIANT.BR)) !== 0 ? cache.headersVary : cache.headers
   if (io[IO.NOT_MODIFIED] === 1) {
     res.writeStatus('304 Not Modified')
     res.writeHeader('etag', etag)

@@ -10,6 +10,8 @@ export interface RouteCacheOptions {
   ttlMs: number
   /** The cache key; default: method, path, query (pair order ignored) and the response encoding. */
   key?: (req: Request) => string
+  /** With `key`: share entries with every other route whose key says `shared: true` (default: this route's own). */
+  shared?: boolean
   /** Tags for `app.cache.invalidateTag`. */
   tags?: (req: Request, value: unknown) => string[]
   /** After ttlMs, serve the stale entry for this long while one background refresh runs. */
@@ -24,6 +26,8 @@ export interface RouteCache {
   readonly ttlMs: number
   readonly swrMs: number
   readonly key: ((req: Request) => string) | null
+  /** The key's entries are shared with other routes that share theirs. */
+  readonly shared: boolean
   readonly tags: ((req: Request, value: unknown) => string[]) | null
   readonly statuses: ReadonlySet<number> | null
   /** Headers every response of the route carries (Cache-Control), or null. */
@@ -35,7 +39,7 @@ export interface RouteCache {
 /** Bodies at least this long get gzip and brotli variants when stored. */
 export const COMPRESS_MIN_BYTES = 1024
 
-const ROUTE_CACHE_OPTIONS = ['ttlMs', 'key', 'tags', 'staleWhileRevalidateMs', 'cacheControl', 'statuses'] as const satisfies
+const ROUTE_CACHE_OPTIONS = ['ttlMs', 'key', 'shared', 'tags', 'staleWhileRevalidateMs', 'cacheControl', 'statuses'] as const satisfies
   ReadonlyArray<keyof RouteCacheOptions>
 
 function fail(where: string, detail: string): never {
@@ -51,6 +55,7 @@ export function compileRouteCache(options: RouteCacheOptions | undefined, where:
   const ttlMs = ms('ttlMs', o.ttlMs, -1)
   if (ttlMs <= 0) fail(where, 'ttlMs must be a positive whole number of ms')
   const key = functionOption<(req: Request) => string>(`${where}: cache.key`, o.key)
+  if (o.shared !== undefined && (typeof o.shared !== 'boolean' || key === null)) fail(where, 'shared must be a boolean, with a key function')
   const tags = functionOption<(req: Request, value: unknown) => string[]>(`${where}: cache.tags`, o.tags)
   const cacheControl = o.cacheControl
   if (cacheControl !== undefined && (typeof cacheControl !== 'string' || /[\r\n\0]/.test(cacheControl))) {
@@ -65,6 +70,7 @@ export function compileRouteCache(options: RouteCacheOptions | undefined, where:
     ttlMs,
     swrMs: ms('staleWhileRevalidateMs', o.staleWhileRevalidateMs, 0),
     key,
+    shared: o.shared === true,
     tags,
     statuses: statuses === undefined ? null : new Set(statuses as number[]),
     headers,

@@ -9,33 +9,45 @@ import { GriddleError } from '../errors.js'
 import type { Router } from './router.js'
 import { kCacheHandle, kLookup } from '../symbols.js'
 
-/** Slots of the io Int32Array (native/dispatch.h). */
+const L = native.DISPATCH
+
+/** Slots of the io Int32Array, read from native/dispatch.h. */
 export const IO = {
-  METHOD: 0, FALLBACK: 1, ACCEPT: 2, ROUTE: 3, MATCHED: 4, HIT: 5, STATUS: 6, TYPE: 7, ENCODING: 8,
-  NOT_MODIFIED: 9, STALE: 10,
+  METHOD: L.IO_METHOD, FALLBACK: L.IO_FALLBACK, ACCEPT: L.IO_ACCEPT, ROUTE: L.IO_ROUTE, MATCHED: L.IO_MATCHED,
+  HIT: L.IO_HIT, STATUS: L.IO_STATUS, TYPE: L.IO_TYPE, ENCODING: L.IO_ENCODING, NOT_MODIFIED: L.IO_NOT_MODIFIED,
+  STALE: L.IO_STALE, SIZE: L.IO_SIZE,
 } as const
 
-/** Per-route cache modes. */
-export const MODE = { NONE: 0, DEFAULT_KEY: 1, CUSTOM_KEY: 2 } as const
+/**
+ * Per-route cache modes: none, the default key, an application key scoped
+ * to the route, an application key shared by every route that asks so.
+ */
+export const MODE = {
+  NONE: L.MODE_NONE, DEFAULT_KEY: L.MODE_DEFAULT_KEY, CUSTOM_KEY: L.MODE_CUSTOM_KEY, SHARED_KEY: L.MODE_SHARED_KEY,
+} as const
 
 /** Encodings, as io and the variant bits use them. */
-export const ENCODING = { IDENTITY: 0, GZIP: 1, BR: 2 } as const
-export const VARIANT = { GZIP: 1 << 8, BR: 1 << 9 } as const
+export const ENCODING = { IDENTITY: L.ENCODING_IDENTITY, GZIP: L.ENCODING_GZIP, BR: L.ENCODING_BR } as const
+export const VARIANT = { GZIP: L.VARIANT_GZIP, BR: L.VARIANT_BR } as const
 
 /** IO.HIT when the entry is larger than the output buffer. */
-export const HIT_TOO_LARGE = -2
+export const HIT_TOO_LARGE = L.HIT_TOO_LARGE
 
 /** A hit's ETag text (`"` + 16 hex digits + `"`) starts `out`; its body follows. */
-export const ETAG_TEXT = 18
+export const ETAG_TEXT = L.ETAG_TEXT
 
-/** Fresh-until times are deciseconds since this instant (native/dispatch.cc). */
-const FRESH_EPOCH_MS = Date.UTC(2026, 0, 1)
+/** IO.TYPE: the content type's length in these bits, VARIANT bits above. */
+const TYPE_LENGTH = L.TYPE_LENGTH_MASK
+
+/** Fresh-until times count FRESH_UNIT_MS since this instant (native/dispatch.h). */
+const FRESH_EPOCH_MS = L.FRESH_EPOCH_S * 1000
+const FRESH_UNIT_MS = L.FRESH_UNIT_MS
 
 export interface StoreOptions {
   ttlMs: number
   tags: string[] | null
   status: number
-  /** The Content-Type header value (ASCII, at most 255 bytes). */
+  /** The Content-Type header value (latin1, at most native.DISPATCH.TYPE_MAX bytes). */
   type: string
   /** VARIANT bits: which compressed variants exist beside this identity entry. */
   variants: number
@@ -54,27 +66,44 @@ export class Dispatcher {
   /** hot path: (path, query?, ifNoneMatch?) → results in `io`, a hit's body in `out`. */
   readonly dispatch: Dispatch
 
-  constructor(router: Router<unknown>, cache: Cache | null, outBytes: number) {
-    this.io = new Int32Array(new ArrayBuffer(native.DISPATCH_IO_SIZE * 4))
-    this.out = new Uint8Array(new ArrayBuffer(outBytes))
+  private readonly router: Router<unknown>
+  /** Per route id, the native prefix of its application keys: built once, so a key costs no extra crossing. */
+  private readonly keyPrefixes: Array<string | undefined> = []
+
+  /**
+   * maxBodyBytes: the largest body a hit can answer with. The output buffer
+   * adds the ETag, the content type's length byte and the longest content
+   * type (native.DISPATCH.OUT_HEADER_MAX), so any body up to it fits.
+   */
+  constructor(router: Router<unknown>, cache: Cache | null, maxBodyBytes: number) {
+    this.router = router
+    // The dispatch slots, then the statistics slots where finished requests wait to be recorded (native/dispatch.h).
+    this.io = new Int32Array(new ArrayBuffer(L.IO_TOTAL * 4))
+    this.out = new Uint8Array(new ArrayBuffer(L.OUT_HEADER_MAX + maxBodyBytes))
     this.etagView = this.out.subarray(0, ETAG_TEXT)
     const handle = cache === null ? null : cache[kCacheHandle]
     if (cache !== null && handle === null) throw new GriddleError('GRIDDLE_ERR_CACHE_CLOSED', 'the response cache is closed')
     this.dispatch = native.dispatchCreate(router[kLookup], handle, this.io, this.out)
   }
 
+  /** Sets a route's cache mode, published with the router's other changes (Router [kPublish]). */
   setMode(routeId: number, mode: number): void {
-    native.dispatchSetMode(this.dispatch, routeId, mode)
+    native.routerSetCacheMode(this.router[kLookup], routeId, mode)
+    this.keyPrefixes[routeId] = undefined
   }
 
-  /** The default key: method code, path, and the query with its pairs sorted. */
+  /** The default key: method code, path, and the query with its pairs ordered by name (values of one name keep their order). */
   key(methodCode: number, path: string, query?: string): string {
     return native.dispatchKey(this.dispatch, methodCode, path, query)
   }
 
-  /** The key of an application-chosen cache key (never equal to a default key). */
-  customKey(key: string): string {
-    return '\u0003' + key
+  /**
+   * The cache key of an application-chosen key on a route: scoped to the
+   * route unless it shares its keys (MODE.SHARED_KEY); never a default key.
+   */
+  customKey(routeId: number, key: string): string {
+    const prefix = this.keyPrefixes[routeId] ??= native.dispatchCustomKey(this.dispatch, routeId, '')
+    return prefix + key
   }
 
   /** Probes a key computed in JavaScript; results in io/out as for dispatch. */
@@ -86,13 +115,13 @@ export class Dispatcher {
     let type = this.typeBytes.get(o.type)
     if (type === undefined) {
       type = Buffer.from(o.type, 'latin1')
-      if (type.byteLength > 255 || Buffer.from(type).toString('latin1') !== o.type) return false
+      if (type.byteLength > L.TYPE_MAX || Buffer.from(type).toString('latin1') !== o.type) return false
       if (this.typeBytes.size < 64) this.typeBytes.set(o.type, type)
     }
     if (ETAG_TEXT + 1 + type.byteLength + body.byteLength > this.out.byteLength) return false
-    // Rounded down, one decisecond below: native/dispatch.cc calls an entry stale once the current
-    // decisecond is past this one, so it is never fresh beyond freshUntilMs (it turns stale up to 100 ms before).
-    const freshUntil = o.freshUntilMs > 0 ? Math.max(1, Math.floor((o.freshUntilMs - FRESH_EPOCH_MS) / 100) - 1) : 0
+    // Rounded down, one unit below: native/dispatch.cc calls an entry stale once the current unit is past
+    // this one, so it is never fresh beyond freshUntilMs (it turns stale up to one unit before).
+    const freshUntil = o.freshUntilMs > 0 ? Math.max(1, Math.floor((o.freshUntilMs - FRESH_EPOCH_MS) / FRESH_UNIT_MS) - 1) : 0
     return native.dispatchStore(this.dispatch, key, encoding, body, o.ttlMs, o.tags, o.status, type, o.variants, freshUntil)
   }
 
@@ -101,15 +130,20 @@ export class Dispatcher {
     return native.dispatchDelete(this.dispatch, key)
   }
 
+  /** Removes an application key under every route that uses application keys; returns how many entries. */
+  deleteCustom(key: string): number {
+    return native.dispatchDeleteCustom(this.dispatch, key)
+  }
+
   /** The content type of the last hit: a view of `out`, valid until the next dispatch or probe. */
   typeView(): Uint8Array {
-    const n = this.io[IO.TYPE]! & 0xff
+    const n = this.io[IO.TYPE]! & TYPE_LENGTH
     return this.typeViews[n] ??= this.out.subarray(ETAG_TEXT + 1, ETAG_TEXT + 1 + n)
   }
 
   /** The body of the last hit: a view of `out`, valid until the next dispatch or probe. */
   body(): Uint8Array {
-    const at = ETAG_TEXT + 1 + (this.io[IO.TYPE]! & 0xff)
+    const at = ETAG_TEXT + 1 + (this.io[IO.TYPE]! & TYPE_LENGTH)
     return this.out.subarray(at, at + this.io[IO.HIT]!)
   }
 

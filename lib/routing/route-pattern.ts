@@ -102,6 +102,8 @@ export function parsePattern(pattern: string, opts: PatternOptions): ParsedPatte
         if (p[j] === '(') fail('GRIDDLE_ERR_ROUTE_PATTERN', pattern, `regular-expression parameters are not supported (":${name}(")`)
         if (name.length === 0) fail('GRIDDLE_ERR_PARAM_NAME', pattern, 'a parameter name is empty')
         if (name.includes('*')) fail('GRIDDLE_ERR_PARAM_NAME', pattern, `parameter name ${JSON.stringify(name)} contains "*"`)
+        // Router#add has already turned a valid optional parameter (last, after "/") into two patterns.
+        if (name.includes('?')) fail('GRIDDLE_ERR_PARAM_NAME', pattern, `parameter name ${JSON.stringify(name)} contains "?": an optional parameter must end the pattern, after "/"`)
         names.push(name)
         template += PARAM
         const [run, end] = staticRun(p, j)

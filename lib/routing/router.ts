@@ -6,7 +6,7 @@
 import { native, type RouterLookup } from '../binding.js'
 import { GriddleError, GriddleTypeError, INSERT, LOOKUP } from '../errors.js'
 import { parsePattern, type PatternOptions } from './route-pattern.js'
-import { kLookup, kOut, kRoute } from '../symbols.js'
+import { kLookup, kOut, kPublish, kRoute } from '../symbols.js'
 import { TOKEN } from '../util/http-token.js'
 
 export interface RouterOptions {
@@ -46,10 +46,28 @@ export interface RouteRecord<T> {
 }
 
 
+/** Slots and flags of the Int32Array shared with the native lookup, read from native/router.h. */
+export const OUT = {
+  METHOD: native.ROUTER.OUT_METHOD,
+  ROUTE: native.ROUTER.OUT_ROUTE,
+  FLAGS: native.ROUTER.OUT_FLAGS,
+  COUNT: native.ROUTER.OUT_COUNT,
+  PAIRS: native.ROUTER.OUT_PAIRS,
+  LENGTH: native.ROUTER.OUT_LENGTH,
+} as const
+const FLAG_DECODE = native.ROUTER.FLAG_DECODE
+const FLAG_COLLAPSE = native.ROUTER.FLAG_COLLAPSE
+
+/**
+ * find-my-way's optional parameter: `/opt/:id?` registers `/opt/:id` and
+ * `/opt` (`/` when nothing is left), and must end the pattern.
+ */
+const OPTIONAL_PARAM = /(\/:[^/()]*?)\?(\/?)/
+
 function decodeValue(path: string, start: number, end: number, flags: number, wildcard: boolean): string {
   let v = path.slice(start, end)
-  if (wildcard && (flags & 2) !== 0) v = v.replace(/\/\/+/g, '/')
-  if ((flags & 1) !== 0) {
+  if (wildcard && (flags & FLAG_COLLAPSE) !== 0) v = v.replace(/\/\/+/g, '/')
+  if ((flags & FLAG_DECODE) !== 0) {
     try {
       v = decodeURIComponent(v)
     } catch {
@@ -59,9 +77,6 @@ function decodeValue(path: string, start: number, end: number, flags: number, wi
   }
   return v
 }
-
-/** Slots of the Int32Array shared with the native lookup (native/router.h). */
-export const OUT = { METHOD: 0, ROUTE: 1, FLAGS: 2, COUNT: 3, PAIRS: 4 } as const
 
 /**
  * Generates the per-route function that turns lookup offsets into the params
@@ -77,6 +92,28 @@ function compileParams(names: readonly string[]): ParamsBuilder {
     `  return { ${slow.join(', ')} }\n}`
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('d', body)(decodeValue) as ParamsBuilder
+}
+
+/**
+ * The params of a route with an optional last parameter: either registration
+ * may match, told apart by the number of values (the long form has more).
+ */
+function compileOptionalParams(names: readonly string[], shortNames: readonly string[]): ParamsBuilder {
+  const full = compileParams(names)
+  const short = compileParams(shortNames)
+  const n = names.length
+  return (p, o) => o[OUT.COUNT] === n ? full(p, o) : short(p, o)
+}
+
+/** The patterns one route registers: itself, or both forms of an optional parameter. */
+function expandOptional(pattern: string): string[] {
+  if (typeof pattern !== 'string') return [pattern]
+  const m = OPTIONAL_PARAM.exec(pattern)
+  if (m === null) return [pattern]
+  if (m.index + m[0].length !== pattern.length) {
+    throw new GriddleError('GRIDDLE_ERR_ROUTE_PATTERN', `${JSON.stringify(pattern)}: an optional parameter must be the last part`)
+  }
+  return [pattern.replace(OPTIONAL_PARAM, '$1$2'), pattern.replace(OPTIONAL_PARAM, '$2') || '/']
 }
 
 /**
@@ -127,10 +164,10 @@ export class Router<T = unknown> {
     if (!Number.isInteger(maxParamLength) || maxParamLength < 1 || maxParamLength > 0x7fffffff) {
       throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'maxParamLength must be a positive integer')
     }
-    this.patternOptions = { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParams: native.ROUTER_MAX_PARAMS }
+    this.patternOptions = { caseSensitive, ignoreTrailingSlash, ignoreDuplicateSlashes, maxParams: native.ROUTER.MAX_PARAMS }
     // An explicit ArrayBuffer keeps the memory off the V8 heap, so the native
     // side can keep its address.
-    this[kOut] = new Int32Array(new ArrayBuffer(native.ROUTER_OUT_LENGTH * 4))
+    this[kOut] = new Int32Array(new ArrayBuffer(OUT.LENGTH * 4))
     const flags = (caseSensitive ? 0 : 1) | (ignoreTrailingSlash ? 2 : 0) | (ignoreDuplicateSlashes ? 4 : 0)
     this[kLookup] = native.routerCreate(flags, maxParamLength, this[kOut])
   }
@@ -146,7 +183,11 @@ export class Router<T = unknown> {
     return [...this.methodCodes.keys()]
   }
 
-  /** Adds a route for one or more methods; returns its id. */
+  /**
+   * Adds a route for one or more methods; returns its id. Lookups see it
+   * with the other changes since the last snapshot, all at once: the next
+   * lookup, or [kPublish], publishes them as one native snapshot.
+   */
   add(method: string | string[], pattern: string, value: T): number {
     const methods = Array.isArray(method) ? method : [method]
     if (methods.length === 0) throw new GriddleError('GRIDDLE_ERR_METHOD', 'no method given')
@@ -156,23 +197,42 @@ export class Router<T = unknown> {
       }
     }
     if (new Set(methods).size !== methods.length) throw new GriddleError('GRIDDLE_ERR_METHOD', 'a method is listed twice')
-    const parsed = parsePattern(pattern, this.patternOptions)
+    const forms = expandOptional(pattern).map((p) => parsePattern(p, this.patternOptions))
+    const names = forms[0]!.names
+    const keys = new Set<string>()
     for (const m of methods) {
-      if (this.keys.has(m + '\u0000' + parsed.key)) {
-        throw new GriddleError('GRIDDLE_ERR_ROUTE_CONFLICT', `${m} ${pattern}`)
+      for (const form of forms) {
+        const key = m + '\u0000' + form.key
+        if (this.keys.has(key) || keys.has(key)) throw new GriddleError('GRIDDLE_ERR_ROUTE_CONFLICT', `${m} ${pattern}`)
+        keys.add(key)
       }
     }
     const id = this.routeList.length
     for (const m of methods) {
-      const status = native.routerInsert(this[kLookup], this.codeFor(m), parsed.parts, id)
-      if (status === INSERT.CONFLICT) throw new GriddleError('GRIDDLE_ERR_ROUTE_CONFLICT', `${m} ${pattern}`)
-      if (status !== INSERT.OK) throw new GriddleError('GRIDDLE_ERR_ROUTE_PATTERN', `${pattern} (status ${status})`)
-      this.keys.add(m + '\u0000' + parsed.key)
+      for (const form of forms) {
+        const status = native.routerInsert(this[kLookup], this.codeFor(m), form.parts, id)
+        if (status === INSERT.CONFLICT) throw new GriddleError('GRIDDLE_ERR_ROUTE_CONFLICT', `${m} ${pattern}`)
+        if (status !== INSERT.OK) throw new GriddleError('GRIDDLE_ERR_ROUTE_PATTERN', `${pattern} (status ${status})`)
+        // The JS fast path does not write the out array: only for routes without parameters.
+        if (form.exact !== null && names.length === 0) this.addStatic(this.codeFor(m), form.exact, id)
+      }
       this.infos.push({ id, method: m, pattern })
-      if (parsed.exact !== null) this.addStatic(this.codeFor(m), parsed.exact, id)
     }
-    this.routeList.push({ id, value, pattern, methods, names: parsed.names, params: compileParams(parsed.names) })
+    for (const key of keys) this.keys.add(key)
+    const params = forms.length > 1 ? compileOptionalParams(names, forms[1]!.names) : compileParams(names)
+    this.routeList.push({ id, value, pattern, methods, names, params })
     return id
+  }
+
+  /**
+   * Publishes the changes since the last snapshot as one new snapshot, so
+   * that no request pays for building it (the app calls this at listen):
+   * registering n routes builds one snapshot, not n. Without it, the first
+   * lookup after a change publishes (native/router.h); other threads see a
+   * change once it is published. Returns the snapshot's generation.
+   */
+  [kPublish](): number {
+    return native.routerPublish(this[kLookup])
   }
 
   /** Finds the route for `method` and `path` (query and fragment ignored), or null. */

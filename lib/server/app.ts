@@ -12,13 +12,13 @@ import { stopDeadlines } from './deadlines.js'
 import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOnEnd, kOut, kRoute } from '../symbols.js'
+import { kOnEnd, kOut, kPublish, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { defaultReporter } from './error-log.js'
 import { knownKeys } from '../util/check.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
-import { Dispatcher, ETAG_TEXT, MODE } from '../routing/dispatch.js'
+import { Dispatcher, MODE } from '../routing/dispatch.js'
 import { Flights } from '../cache/flights.js'
 import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
@@ -80,9 +80,6 @@ export interface Address {
 const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding'] as const satisfies ReadonlyArray<keyof RouteDefinition>
 const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
 
-/** What a hit puts before its body in the output buffer: the ETag, the type's length byte, the type (at most 255 bytes). */
-const OUT_OVERHEAD = ETAG_TEXT + 1 + 255
-
 export class App {
   private readonly config: ResolvedOptions
   private readonly router: Router<number>
@@ -102,10 +99,12 @@ export class App {
   constructor(options: AppOptions = {}) {
     this.config = checkOptions(options)
     this.router = new Router<number>(this.config.router as RouterOptions)
+    const c = this.config.cache
+    this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
     this.core = {
       router: this.router,
       out: this.router[kOut],
-      dispatcher: null as unknown as Dispatcher,
+      dispatcher: new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes),
       caching: false,
       flights: new Flights(),
       admission: this.config.admission === false ? null : new Admission(this.config.admission),
@@ -128,9 +127,6 @@ export class App {
         }
       },
     }
-    const c = this.config.cache
-    this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
-    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + OUT_OVERHEAD)
     this.cache = this.appCache()
     // telemetry: the registry is shared under the cache's name (serve() names both per cluster)
     this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
@@ -154,7 +150,7 @@ export class App {
     return {
       delete(key: string): boolean {
         if (typeof key !== 'string') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'key must be a string')
-        if (!key.startsWith('/')) return dispatcher.delete(dispatcher.customKey(key)) > 0
+        if (!key.startsWith('/')) return dispatcher.deleteCustom(key) > 0
         const q = key.indexOf('?')
         const path = q < 0 ? key : key.slice(0, q)
         return dispatcher.delete(dispatcher.key(router.methodCode('GET'), path, q < 0 ? undefined : key.slice(q + 1))) > 0
@@ -294,7 +290,7 @@ export class App {
     this.core.entries[id] = entry
     if (entry.cache !== null) {
       this.core.caching = true
-      this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : MODE.CUSTOM_KEY)
+      this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : entry.cache.shared ? MODE.SHARED_KEY : MODE.CUSTOM_KEY)
     }
   }
 
@@ -304,6 +300,7 @@ export class App {
    * reaches uWS's any(), which hands it on by the method as sent.
    */
   private register(app: UwsApp): void {
+    this.router[kPublish]()
     const core = this.core
     const getCode = this.router.methodCode('GET')
     const own = new Set<string>()

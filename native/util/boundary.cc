@@ -105,4 +105,15 @@ void exportInt(napi_env env, napi_value exports, const char* name, int32_t value
   napi_set_named_property(env, exports, name, v);
 }
 
+void exportString(napi_env env, napi_value exports, const char* name, const char16_t* value, size_t len) {
+  napi_value v;
+  if (napi_create_string_utf16(env, value, len, &v) == napi_ok) napi_set_named_property(env, exports, name, v);
+}
+
+napi_value exportObject(napi_env env, napi_value exports, const char* name) {
+  napi_value obj;
+  if (napi_create_object(env, &obj) != napi_ok || napi_set_named_property(env, exports, name, obj) != napi_ok) return nullptr;
+  return obj;
+}
+
 }  // namespace griddle

@@ -45,8 +45,12 @@ struct Utf16Arg {
 // `v` does not carry the tag (a forged or foreign handle).
 void* unwrapTagged(napi_env env, napi_value v, const napi_type_tag* tag, const char* message);
 
-// exports[name] = value, for the constants JS mirrors.
+// exports[name] = value, for the constants JS reads at load time.
 void exportInt(napi_env env, napi_value exports, const char* name, int32_t value);
+void exportString(napi_env env, napi_value exports, const char* name, const char16_t* value, size_t len);
+// exports[name] = a new object, which holds one module's slot indexes and
+// codes (native.ROUTER, native.DISPATCH, native.CACHE); null on failure.
+napi_value exportObject(napi_env env, napi_value exports, const char* name);
 
 }  // namespace griddle
 

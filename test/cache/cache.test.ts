@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cache, CACHE_STATUS } from 'griddle'
+import { CACHE_OPEN_STATUS } from '../../lib/errors.js'
 import { native } from '../../lib/binding.js'
 import { kCacheMeta } from '../../lib/symbols.js'
 
@@ -74,7 +75,7 @@ test('the cache never holds more bytes than maxBytes and counts its evictions', 
   assert.ok(s.entries > 150 && s.entries < 256, `entries: ${s.entries}`)
   assert.equal(s.evictions, 2000 - s.entries)
   // Each entry is charged its key, value and bookkeeping.
-  assert.equal(s.bytes, s.entries * (1000 + native.CACHE_ENTRY_OVERHEAD) + 2 * [...Array(2000).keys()]
+  assert.equal(s.bytes, s.entries * (1000 + native.CACHE.ENTRY_OVERHEAD) + 2 * [...Array(2000).keys()]
     .slice(2000 - s.entries).reduce((n, i) => n + `key-${i}`.length, 0))
 })
 
@@ -145,12 +146,12 @@ test('invalidateTag removes exactly the entries carrying the tag', () => {
 test('entries carry the server metadata beside the body', () => {
   const c = new Cache({ maxBytes: MB })
   const etag = 0xfedcba9876543210n
-  c.set('r', '{"ok":true}', { meta: { status: 404, contentType: 2, flags: 0xffffffff, etag } })
+  c.set('r', '{"ok":true}', { meta: { status: 404, variants: 2, freshUntil: 0xffffffff, etag } })
   assert.equal(c.getInto('r', new Uint8Array(64)), 11)
-  assert.deepEqual(c[kCacheMeta](), { length: 11, status: 404, contentType: 2, flags: 0xffffffff, etag })
+  assert.deepEqual(c[kCacheMeta](), { length: 11, status: 404, variants: 2, freshUntil: 0xffffffff, etag })
   c.set('plain', 'x')
   c.getInto('plain', new Uint8Array(4))
-  assert.deepEqual(c[kCacheMeta](), { length: 1, status: 0, contentType: 0, flags: 0, etag: 0n })
+  assert.deepEqual(c[kCacheMeta](), { length: 1, status: 0, variants: 0, freshUntil: 0, etag: 0n })
   assert.throws(() => c.set('r', 'x', { meta: { status: 70000 } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
   assert.throws(() => c.set('r', 'x', { meta: { etag: -1n } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
 })
@@ -216,7 +217,7 @@ test('a closed cache throws GRIDDLE_ERR_CACHE_CLOSED from every method', () => {
 })
 
 test('native cache calls refuse forged handles and closed handles', () => {
-  const out = new Int32Array(new ArrayBuffer(native.CACHE_OUT_LENGTH * 4))
+  const out = new Int32Array(new ArrayBuffer(native.CACHE.OUT_SIZE * 4))
   const handle = native.cacheOpen(null, MB, out)
   assert.equal(typeof handle, 'function')
   const h = handle as Exclude<typeof handle, number>
@@ -224,26 +225,11 @@ test('native cache calls refuse forged handles and closed handles', () => {
   assert.throws(() => native.cacheSet(forged, 'k', 'v', 0, null, null), { code: 'GRIDDLE_ERR_INVALID_HANDLE' })
   assert.throws(() => native.cacheGet({} as typeof h, 'k'), { code: 'GRIDDLE_ERR_INVALID_HANDLE' })
   assert.throws(() => native.cacheOpen(null, MB, new Int32Array(2)), { code: 'GRIDDLE_ERR_INVALID_ARG' })
-  assert.equal(native.cacheOpen(null, -5, out), CACHE_STATUS.BAD_SIZE)
+  assert.equal(native.cacheOpen(null, -5, out), CACHE_OPEN_STATUS.BAD_SIZE)
   assert.throws(() => h(7 as never, new Uint8Array(4)), { code: 'GRIDDLE_ERR_INVALID_ARG' })
   assert.throws(() => h('k', new Int8Array(4) as never), { code: 'GRIDDLE_ERR_INVALID_ARG' })
   assert.throws(() => native.cacheSet(h, 'k', 'v', 0, [3 as never], null), { code: 'GRIDDLE_ERR_INVALID_ARG' })
   native.cacheClose(h)
   assert.equal(h('k', new Uint8Array(4)), CACHE_STATUS.CLOSED)
   assert.throws(() => native.cacheGet(h, 'k'), { code: 'GRIDDLE_ERR_CACHE_CLOSED' })
-})
-
-test('the C++ API finds named stores and hashes latin1 keys like the JavaScript ones', () => {
-  const c = new Cache({ name: 'test-latin1', maxBytes: MB })
-  const key = '/caf\u00e9/\u00fc?x=\u00ff'
-  c.set(key, 'body')
-  const target = new Uint8Array(16)
-  assert.equal(native.cacheProbeLatin1('test-latin1', key, target), 4)
-  assert.equal(Buffer.from(target.subarray(0, 4)).toString(), 'body')
-  assert.equal(native.cacheProbeLatin1('test-latin1', '/cafe/', target), CACHE_STATUS.MISS)
-  assert.equal(native.cacheProbeLatin1('test-latin1', key, new Uint8Array(2)), CACHE_STATUS.TOO_SMALL)
-  assert.equal(native.cacheProbeLatin1('no-such-cache', key, target), CACHE_STATUS.CLOSED)
-  const long = '/x'.repeat(400)
-  c.set(long, 'long key')
-  assert.equal(native.cacheProbeLatin1('test-latin1', long, target), 8)
 })

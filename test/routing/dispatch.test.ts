@@ -1,16 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Cache, Router } from 'griddle'
+import { native } from '../../lib/binding.js'
 import { Dispatcher, ENCODING, ETAG_TEXT, IO, MODE, VARIANT } from '../../lib/routing/dispatch.js'
 
 const enc = new TextEncoder()
 
-function setup(outBytes = 4096) {
+function setup(maxBodyBytes = 4096) {
   const router = new Router<string>()
   const cached = router.add('GET', '/users/:id', 'user')
   const plain = router.add('GET', '/plain/:id', 'plain')
   const cache = new Cache({ maxBytes: 1 << 20 })
-  const d = new Dispatcher(router as Router<unknown>, cache, outBytes)
+  const d = new Dispatcher(router as Router<unknown>, cache, maxBodyBytes)
   d.setMode(cached, MODE.DEFAULT_KEY)
   const get = router.methodCode('GET')
   d.io[IO.METHOD] = get
@@ -99,13 +100,15 @@ test('an entry past its fresh time is still served, marked stale', () => {
   assert.deepEqual([body(d), d.io[IO.STALE]], ['new', 0])
 })
 
-test('a body larger than the output buffer is refused by store and reported too large by dispatch', () => {
+test('a body of maxBodyBytes fits with the longest content type, and one byte more does not', () => {
   const { d, get } = setup(64)
-  const fits = 64 - ETAG_TEXT - 1 - opts.type.length
-  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(fits + 1), opts), false)
-  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(fits), opts), true)
+  const longest = { ...opts, type: 'x'.repeat(native.DISPATCH.TYPE_MAX) }
+  assert.equal(d.out.byteLength, ETAG_TEXT + 1 + native.DISPATCH.TYPE_MAX + 64)
+  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(65), longest), false)
+  assert.equal(d.store(d.key(get, '/users/6'), ENCODING.IDENTITY, new Uint8Array(64), longest), true)
   d.dispatch('/users/6')
-  assert.equal(d.io[IO.HIT], fits)
+  assert.equal(d.io[IO.HIT], 64)
+  assert.equal(Buffer.from(d.typeView()).toString(), longest.type)
 })
 
 test('HEAD falls back to the GET tree and custom keys probe through the same path', () => {
@@ -117,7 +120,7 @@ test('HEAD falls back to the GET tree and custom keys probe through the same pat
   d.dispatch('/users/9')
   assert.equal(d.io[IO.MATCHED], get)
   assert.equal(body(d), 'nine')
-  const custom = d.customKey('user:9')
+  const custom = d.customKey(router.find('GET', '/users/9')!.id, 'user:9')
   d.store(custom, ENCODING.IDENTITY, enc.encode('custom'), opts)
   d.probe(custom)
   assert.equal(body(d), 'custom')
