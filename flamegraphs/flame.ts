@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { buildLoadgen, type LoadgenResult } from '../bench/http/loadgen.js'
 import { freePort } from '../bench/http/procs.js'
 import { findScenario, scenarioPaths } from '../bench/http/scenarios.js'
+import { breakdown, renderBreakdown } from './breakdown.js'
 import { foldTree, mergedRoot } from './fold.js'
 import { runJsMode, type ModeRun } from './js-mode.js'
 import { runNativeMode } from './native-mode.js'
@@ -28,6 +29,8 @@ export interface FlameResult {
   folded: string
   samples: number
   load: LoadgenResult
+  /** native mode: where the samples went (also in breakdown.md) */
+  breakdown?: string
 }
 
 const log = (msg: string): void => void process.stderr.write(`flame: ${msg}\n`)
@@ -72,7 +75,11 @@ function collect(dir: string): FlameResult {
   const loadFile = join(dir, 'load.json')
   if (!existsSync(loadFile)) throw new Error(`the load generator wrote no result in ${dir}`)
   const load = JSON.parse(readFileSync(loadFile, 'utf8')) as LoadgenResult
-  return { dir, html, folded, samples: root.value, load }
+  const perfOut = readdirSync(dir).find((f) => /^stacks\..+\.out$/.test(f))
+  if (perfOut === undefined) return { dir, html, folded, samples: root.value, load }
+  const text = renderBreakdown(breakdown(readFileSync(join(dir, perfOut), 'utf8')))
+  writeFileSync(join(dir, 'breakdown.md'), `${text}\n`)
+  return { dir, html, folded, samples: root.value, load, breakdown: text }
 }
 
 async function main(): Promise<void> {
@@ -93,6 +100,7 @@ async function main(): Promise<void> {
     console.log(`load: ${Math.round(l.achieved_rps)} req/s achieved of ${l.rate}, p99 ${(l.latency_us.p99 / 1000).toFixed(2)} ms, ` +
       `${l.errors} errors, ${l.non2xx} non-2xx`)
     console.log(`samples: ${r.samples}`)
+    if (r.breakdown !== undefined) console.log(`\n${r.breakdown}\n`)
     console.log(`flame graph: ${r.html}`)
     console.log(`folded stacks: ${r.folded}`)
   } catch (err) {

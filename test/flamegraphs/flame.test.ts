@@ -48,6 +48,7 @@ test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ 
     assert.ok(stacksWith(folded, /onRequest .*on-request\.js/) > 0, 'the JS handler is named through --perf-basic-prof')
     assert.ok(stacksWith(folded, /griddle::JS_dispatch/) > 0, 'the native dispatch call is on the stacks')
     assert.ok(stacksWith(folded, /onRequest[^;]*;.*griddle::JS_dispatch/) > 0, 'dispatch is called from onRequest')
+    assert.match(r.breakdown ?? '', /\| griddle addon \(C\+\+\) \| \d/, 'the breakdown attributes samples to the addon')
   } finally {
     rmSync(out, { recursive: true, force: true })
   }
