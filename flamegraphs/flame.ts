@@ -26,6 +26,8 @@ const SOURCE_DIR = resolve(here, '..', '..', 'flamegraphs')
 export interface FlameResult {
   dir: string
   html: string
+  /** the page to open: in native mode with every frame type shown (0x hides C++ and native frames by default) */
+  url: string
   folded: string
   samples: number
   load: LoadgenResult
@@ -34,6 +36,9 @@ export interface FlameResult {
 }
 
 const log = (msg: string): void => void process.stderr.write(`flame: ${msg}\n`)
+
+/** 0x's page reads its view from the URL hash; an empty exclude list shows kernel, C++ and V8 frames too. */
+export const SHOW_ALL_FRAMES = `#${encodeURIComponent(JSON.stringify({ merged: false, excludeTypes: [], nodeId: 0 }))}`
 
 const stamp = (): string => new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '')
 
@@ -76,10 +81,11 @@ function collect(dir: string): FlameResult {
   if (!existsSync(loadFile)) throw new Error(`the load generator wrote no result in ${dir}`)
   const load = JSON.parse(readFileSync(loadFile, 'utf8')) as LoadgenResult
   const perfOut = readdirSync(dir).find((f) => /^stacks\..+\.out$/.test(f))
-  if (perfOut === undefined) return { dir, html, folded, samples: root.value, load }
+  const base = { dir, html, url: `file://${html}`, folded, samples: root.value, load }
+  if (perfOut === undefined) return base
   const text = renderBreakdown(breakdown(readFileSync(join(dir, perfOut), 'utf8')))
   writeFileSync(join(dir, 'breakdown.md'), `${text}\n`)
-  return { dir, html, folded, samples: root.value, load, breakdown: text }
+  return { ...base, url: `${base.url}${SHOW_ALL_FRAMES}`, breakdown: text }
 }
 
 async function main(): Promise<void> {
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
       `${l.errors} errors, ${l.non2xx} non-2xx`)
     console.log(`samples: ${r.samples}`)
     if (r.breakdown !== undefined) console.log(`\n${r.breakdown}\n`)
-    console.log(`flame graph: ${r.html}`)
+    console.log(`flame graph: ${r.url}`)
     console.log(`folded stacks: ${r.folded}`)
   } catch (err) {
     console.error(`flame: ${(err as Error).message}`)

@@ -20,7 +20,7 @@ export const USAGE = `usage: npm run bench:compare -- <refA> <refB> [flags]
   prints one Markdown table per case; flags changes beyond the noise.
   --suite micro|http|all  which suite (micro)
   --quick                 each case briefly (BENCH_MAX_TIME=0.2, 3 rounds): a smoke test
-  --rounds N              rounds (5; 3 with --quick)
+  --rounds N              rounds (5; 3 with --quick); below 3 no verdict is given
   --cpu C                 taskset CPU list for pinned cases (0)
   --json FILE             where the JSON goes (bench/compare/out/<A>-vs-<B>-<time>.json)
   --suites FILE           a JSON suites file instead of the built-in suites

@@ -33,7 +33,7 @@ export interface CompareReport {
 
 export const METHOD = 'Rounds run A, B and A′ (A\'s build again) back to back in rotated order, each in a fresh process. ' +
   'B/A and A′/A are paired per round. The noise width w is the largest of max |ln(A′/A)|, ln(max/min) of A\'s samples, ' +
-  'and ln 1.02. A metric is flagged when every round\'s B/A lies beyond e^±w on the same side. The A′ row is judged ' +
+  'and ln 1.02. With at least 3 paired rounds, a metric is flagged when every round\'s B/A lies beyond e^±w on the same side. The A′ row is judged ' +
   'the same way against the spread of A and A′ alone.'
 
 export function buildReport(

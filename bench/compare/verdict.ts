@@ -7,11 +7,14 @@
  * spread of A's own samples (ln(max/min)), and a floor of 2 %. B is flagged
  * only when every round's ln r_i lies beyond w on the same side: a change
  * larger than anything the same code showed against itself in this run.
+ * With fewer than three paired rounds there is no verdict.
  * The A′ row is judged the same way against the spread of A and A′ alone,
  * which is how a run shows whether its noise estimate can be trusted.
  * Metrics are rates (ops/s, req/s): higher is better, B/A < 1 is slower.
  */
 export const MIN_EFFECT = Math.log(1.02)
+/** Below this many paired rounds no verdict is given: two rounds on one side happen by chance too often. */
+export const MIN_ROUNDS = 3
 
 export type Verdict = 'slower' | 'faster' | 'same' | 'n/a'
 
@@ -60,7 +63,7 @@ export function pairedRatios(x: Array<number | null>, base: Array<number | null>
 export function judge(ratios: number[], width: number): Comparison {
   const w = Math.max(width, MIN_EFFECT)
   const band: [number, number] = [Math.exp(-w), Math.exp(w)]
-  if (ratios.length < 2) return { ratio: ratios[0] ?? NaN, interval: [NaN, NaN], band, verdict: 'n/a' }
+  if (ratios.length < MIN_ROUNDS) return { ratio: ratios[0] ?? NaN, interval: [NaN, NaN], band, verdict: 'n/a' }
   const logs = ratios.map(Math.log)
   const lo = Math.min(...logs)
   const hi = Math.max(...logs)

@@ -11,6 +11,7 @@ test('a change is flagged only when every round lies beyond the noise on the sam
   assert.equal(judge([1.5, 1.4, 1.6], Math.log(1.1)).verdict, 'faster')
   assert.equal(judge([0.5, 0.52, 0.95], Math.log(1.1)).verdict, 'same')
   assert.equal(judge([0.5], Math.log(1.1)).verdict, 'n/a')
+  assert.equal(judge([0.5, 0.5], Math.log(1.1)).verdict, 'n/a', 'two rounds give no verdict')
 })
 
 test('the noise width never falls below the 2 % floor', () => {
