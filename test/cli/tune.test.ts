@@ -9,7 +9,7 @@ import {
 const good: HostReadings = {
   somaxconn: 4096, tcpMaxSynBacklog: 8192, tcpTwReuse: 1, localPortRange: [1024, 65535], fdSoft: 1_048_576, fdHard: 1_048_576,
   governors: ['performance', 'performance'], thp: 'madvise', numaNodes: 1, cpus: 2, workers: 2,
-  nodeFlags: ['--max-semi-space-size=64'], hypervisor: false, steal: 0, isRoot: false,
+  nodeFlags: ['--min-semi-space-size=16', '--max-semi-space-size=64'], hypervisor: false, steal: 0, isRoot: false,
 }
 /** Stock settings of a common distribution on a small VM. */
 const stock: HostReadings = {
@@ -82,6 +82,9 @@ test('the semi-space flag is found in every spelling node accepts', () => {
   assert.equal(flagValue(['--max_semi_space_size', '128'], 'max-semi-space-size'), 128)
   assert.equal(flagValue(['--max-old-space-size=4096'], 'max-semi-space-size'), null)
   assert.equal(checkSemiSpace({ ...good, nodeFlags: ['--max-semi-space-size=16'] }).verdict, 'change')
+  // measured: the maximum alone does not cut scavenges, the minimum does
+  assert.equal(checkSemiSpace({ ...good, nodeFlags: ['--max-semi-space-size=64'] }).verdict, 'change')
+  assert.match(checkSemiSpace({ ...good, nodeFlags: [] }).advice, /--min-semi-space-size=16 --max-semi-space-size=64/)
 })
 
 test('steal above 5 % is flagged; a VM without steal is a note', () => {
