@@ -15,7 +15,24 @@ const parts = args.filter((a) => !a.startsWith('--'))
 const want = (p: string) => parts.length === 0 || parts.includes(p)
 const runs = opt('runs', 3)
 
+const OPS_CASES = ['noop', 'noopIntString', 'griddle getInto', 'griddle getInto (raw handle)', 'griddle get (Buffer copy)',
+  'lru-cache get (Buffer)', 'lru-cache get + copy', 'Map get (Buffer)', 'griddle set', 'lru-cache set (Buffer copy)',
+  'Map set (Buffer copy)']
+const OPS_PLAN: Array<[string, number, number]> = []
+for (const size of [200, 4096]) for (const c of OPS_CASES) OPS_PLAN.push([c, size, 10_000])
+for (const c of ['griddle getInto', 'lru-cache get + copy', 'noopIntString']) OPS_PLAN.push([c, 4096, 1000])
+const progress = {
+  done: 0,
+  total: (want('hit') ? 6 : 0) + (want('ops') ? runs * OPS_PLAN.length : 0) + (want('gc') ? runs * 3 : 0),
+  started: Date.now(),
+}
+/** Tables are printed together at the end, after the progress lines. */
+const tables: string[] = []
+const emit = (line: string): void => void tables.push(line)
+
 function child(script: string, argv: string[], env: Record<string, string> = {}, flags: string[] = []): any {
+  const eta = progress.done === 0 ? '' : `, about ${Math.ceil(((Date.now() - progress.started) / progress.done) * (progress.total - progress.done) / 1000)} s left`
+  process.stderr.write(`[${++progress.done}/${progress.total}] ${script} ${argv.join(' ')}${eta}\n`)
   const out = execFileSync(process.execPath, [...flags, join(here, script), ...argv], {
     encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 20,
   })
@@ -26,29 +43,23 @@ const spread = (xs: number[]) => `${Math.min(...xs).toPrecision(3)}–${Math.max
 const ns = (hz: number) => (1e9 / hz).toFixed(0)
 
 function ops(): void {
-  const cases = ['noop', 'noopIntString', 'griddle getInto', 'griddle getInto (raw handle)', 'griddle get (Buffer copy)',
-    'lru-cache get (Buffer)', 'lru-cache get + copy', 'Map get (Buffer)', 'griddle set', 'lru-cache set (Buffer copy)',
-    'Map set (Buffer copy)']
-  const plan: Array<[string, number, number]> = []
-  for (const size of [200, 4096]) for (const c of cases) plan.push([c, size, 10_000])
-  for (const c of ['griddle getInto', 'lru-cache get + copy', 'noopIntString']) plan.push([c, 4096, 1000])
   const hz = new Map<string, number[]>()
   // Rotate the order between runs so drift on the shared machine spreads evenly.
   for (let r = 0; r < runs; r++) {
-    const order = r % 2 === 0 ? plan : [...plan].reverse()
+    const order = r % 2 === 0 ? OPS_PLAN : [...OPS_PLAN].reverse()
     for (const [c, size, keys] of order) {
       const res = child('cache-ops.js', [c, String(size)], { KEYS: String(keys) })
       const id = `${c}|${size}|${keys}`
       hz.set(id, [...(hz.get(id) ?? []), res.hz])
     }
   }
-  console.log(`\n| case | value | keys | ops/s (median) | ns/op | spread ops/s | vs lru-cache get + copy |`)
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
-  for (const [c, size, keys] of plan) {
+  emit(`\n| case | value | keys | ops/s (median) | ns/op | spread ops/s | vs lru-cache get + copy |`)
+  emit('| --- | --- | --- | --- | --- | --- | --- |')
+  for (const [c, size, keys] of OPS_PLAN) {
     const xs = hz.get(`${c}|${size}|${keys}`)!
     const peer = hz.get(`lru-cache get + copy|${size}|${keys}`)
     const ratio = peer && c.includes('get') ? (median(xs) / median(peer)).toFixed(2) + '×' : ''
-    console.log(`| ${c} | ${size} B | ${keys} | ${Math.round(median(xs)).toLocaleString('en')} | ${ns(median(xs))} | ${spread(xs)} | ${ratio} |`)
+    emit(`| ${c} | ${size} B | ${keys} | ${Math.round(median(xs)).toLocaleString('en')} | ${ns(median(xs))} | ${spread(xs)} | ${ratio} |`)
   }
 }
 
@@ -64,25 +75,25 @@ function gc(): void {
       all.set(k, [...(all.get(k) ?? []), res])
     }
   }
-  console.log(`\nnode flags: --expose-gc --max-old-space-size=6144 ${args.find((a) => a.startsWith('--gc-flags=')) ?? ''}`)
-  console.log(`\n| case | GC p99 ms | GC max ms (spread) | GC share of wall | ops/s | RSS MB | fill s |`)
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  emit(`\nnode flags: --expose-gc --max-old-space-size=6144 ${args.find((a) => a.startsWith('--gc-flags=')) ?? ''}`)
+  emit(`\n| case | GC p99 ms | GC max ms (spread) | GC share of wall | ops/s | RSS MB | fill s |`)
+  emit('| --- | --- | --- | --- | --- | --- | --- |')
   for (const k of kinds) {
     const xs = all.get(k)!
     const m = (f: (x: any) => number) => median(xs.map(f))
-    console.log(`| ${k} | ${m((x) => x.gcP99Ms).toFixed(2)} | ${m((x) => x.gcMaxMs).toFixed(2)} (${spread(xs.map((x) => x.gcMaxMs))}) | ` +
+    emit(`| ${k} | ${m((x) => x.gcP99Ms).toFixed(2)} | ${m((x) => x.gcMaxMs).toFixed(2)} (${spread(xs.map((x) => x.gcMaxMs))}) | ` +
       `${(100 * m((x) => x.gcShare)).toFixed(1)} % | ${Math.round(m((x) => x.opsPerSec)).toLocaleString('en')} | ` +
       `${Math.round(m((x) => x.rssMB))} | ${(m((x) => x.fillMs) / 1000).toFixed(1)} |`)
   }
 }
 
 function hit(): void {
-  console.log(`\n| budget (of working set) | alpha | requests | griddle S3-FIFO hit ratio | lru-cache hit ratio | griddle / lru |`)
-  console.log('| --- | --- | --- | --- | --- | --- |')
+  emit(`\n| budget (of working set) | alpha | requests | griddle S3-FIFO hit ratio | lru-cache hit ratio | griddle / lru |`)
+  emit('| --- | --- | --- | --- | --- | --- |')
   for (const alpha of [0.8, 0.9, 1.0]) {
     for (const fraction of [0.1, 0.01]) {
       const r = child('cache-hit.js', [String(fraction), String(alpha)])
-      console.log(`| ${fraction * 100} % (${(r.budget / 1048576).toFixed(1)} MB) | ${alpha} | ${r.requests.toLocaleString('en')} | ` +
+      emit(`| ${fraction * 100} % (${(r.budget / 1048576).toFixed(1)} MB) | ${alpha} | ${r.requests.toLocaleString('en')} | ` +
         `${(100 * r.griddle).toFixed(2)} % | ${(100 * r.lru).toFixed(2)} % | ${(r.griddle / r.lru).toFixed(3)} |`)
     }
   }
@@ -91,3 +102,4 @@ function hit(): void {
 if (want('hit')) hit()
 if (want('ops')) ops()
 if (want('gc')) gc()
+console.log(tables.join('\n'))

@@ -75,6 +75,7 @@ function main(): void {
     if (JSON.stringify(got === null ? null : { ...got }) !== want) throw new Error(`contenders disagree on ${path}`)
   }
   let sink = 0
+  const done: BenchTarget[] = []
   const opts = { maxTime: Number(process.env.BENCH_MAX_TIME ?? 1.5) }
   new Benchmark.Suite(caseName)
     .add('native no-op (floor)', () => { native.noop(); sink++ }, opts)
@@ -84,8 +85,14 @@ function main(): void {
     .add('find-my-way compiled find', () => { if (fmwCompiled.find('GET', path) !== null) sink++ }, opts)
     .on('cycle', (e) => {
       console.log(JSON.stringify({ case: caseName, name: e.target.name, hz: e.target.hz, rme: e.target.stats.rme }))
+      // Progress on stderr; stdout stays one JSON line per contender for bench/run.ts and bench:compare.
+      process.stderr.write(`  ${caseName} · ${e.target.name}: ${(e.target.hz / 1e6).toFixed(2)}M ops/s ±${e.target.stats.rme.toFixed(1)} %\n`)
+      done.push(e.target)
     })
     .run({ async: false })
+  // Run alone, the case ends with its table; under bench/run.ts (BENCH_CHILD) the runner prints the summary.
+  if (process.env.BENCH_CHILD !== '1') process.stderr.write(`\n| ${caseName}: contender | ops/s | ns/op | ±rme | samples |\n| --- | --- | --- | --- | --- |\n` +
+    done.map((t) => `| ${t.name} | ${Math.round(t.hz).toLocaleString('en')} | ${(1e9 / t.hz).toFixed(1)} | ${t.stats.rme.toFixed(1)} % | ${t.stats.sample.length} |`).join('\n') + '\n')
   if (sink < 0) console.log(sink)
 }
 

@@ -20,13 +20,18 @@ const SUITES: Record<string, { script: string, cases: string[], peer: string, su
 
 const fmt = (hz: number) => hz >= 1e6 ? `${(hz / 1e6).toFixed(2)}M` : `${(hz / 1e3).toFixed(0)}k`
 
-function runSuite(name: string, rounds: number): string {
+const progress = { done: 0, total: 0, started: Date.now() }
+
+function runSuite(name: string, rounds: number): string[] {
   const suite = SUITES[name]!
   const results = new Map<string, Map<string, number[]>>()
   for (let round = 0; round < rounds; round++) {
     const order = suite.cases.map((_, i) => suite.cases[(i + round) % suite.cases.length]!)
     for (const c of order) {
-      const out = execFileSync(process.execPath, [join(here, suite.script), c], { encoding: 'utf8' })
+      const eta = progress.done === 0 ? '' : `, about ${Math.ceil(((Date.now() - progress.started) / progress.done) * (progress.total - progress.done) / 1000)} s left`
+      process.stderr.write(`[${++progress.done}/${progress.total}] ${name}: ${c} (round ${round + 1}/${rounds}${eta})\n`)
+      // stderr is inherited: the case prints each contender as it finishes.
+      const out = execFileSync(process.execPath, [join(here, suite.script), c], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_CHILD: '1' } })
       for (const line of out.trim().split('\n')) {
         const row = JSON.parse(line) as Row
         const byName = results.get(row.case) ?? new Map<string, number[]>()
@@ -35,16 +40,16 @@ function runSuite(name: string, rounds: number): string {
       }
     }
   }
-  const lines = [`| case | contender | median ops/s | min–max | ns/op | vs ${suite.peer} |`, '| --- | --- | --- | --- | --- | --- |']
+  const lines: string[] = []
   for (const c of suite.cases) {
     const byName = results.get(c)!
     const peer = median(byName.get(suite.peer)!)
     for (const [contender, hzs] of byName) {
       const m = median(hzs)
-      lines.push(`| ${c} | ${contender} | ${fmt(m)} | ${fmt(Math.min(...hzs))}–${fmt(Math.max(...hzs))} | ${(1e9 / m).toFixed(0)} | ${(m / peer).toFixed(2)}× |`)
+      lines.push(`| ${name} | ${c} | ${contender} | ${fmt(m)} | ${fmt(Math.min(...hzs))}–${fmt(Math.max(...hzs))} | ${(1e9 / m).toFixed(0)} | ${(m / peer).toFixed(2)}× |`)
     }
   }
-  return lines.join('\n')
+  return lines
 }
 
 const args = process.argv.slice(2)
@@ -52,7 +57,16 @@ const roundsAt = args.indexOf('--rounds')
 const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 3
 const names = args.filter((a, i) => !a.startsWith('--') && (roundsAt < 0 || i !== roundsAt + 1))
 console.log(`# ${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model} · Node ${process.version} · ${rounds} rounds, each case in a fresh process`)
-for (const name of names.length ? names : Object.keys(SUITES)) {
-  console.log(`\n## ${name}\n`)
-  console.log(runSuite(name, rounds))
+const chosen = names.length ? names : Object.keys(SUITES)
+for (const name of chosen) {
+  if (SUITES[name] === undefined) {
+    console.error(`unknown suite "${name}"; known: ${Object.keys(SUITES).join(', ')}`)
+    process.exit(2)
+  }
+  progress.total += SUITES[name]!.cases.length * rounds
 }
+const rows = chosen.flatMap((name) => runSuite(name, rounds))
+// One summary table at the end, whatever the suites: the ratio column is against each suite's own peer.
+console.log(`\n| suite | case | contender | median ops/s | min–max | ns/op | vs peer (${chosen.map((n) => SUITES[n]!.peer).join(', ')}) |`)
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+console.log(rows.join('\n'))

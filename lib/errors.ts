@@ -47,6 +47,7 @@ export const ERRORS = {
   GRIDDLE_ERR_OVERLOADED: { message: 'Service Unavailable: overloaded, retry later', status: 503 },
   GRIDDLE_ERR_WORKER: { message: 'A worker thread failed' },
   GRIDDLE_ERR_UNAUTHORIZED: { message: 'Unauthorized: the admin listener needs its bearer token', status: 401 },
+  GRIDDLE_ERR_PROFILE_BUSY: { message: 'A profile is already running; one at a time', status: 409 },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -1,0 +1,65 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { hasCommand } from '../../bench/http/procs.js'
+import { flame } from '../../flamegraphs/flame.js'
+import { parseFlameOptions, type FlameOptions } from '../../flamegraphs/options.js'
+import { checkPerf } from '../../flamegraphs/tools.js'
+
+const tools = (await hasCommand('cc')) && (await hasCommand('taskset'))
+const skipTools = tools ? false : 'needs cc (apt-get install -y gcc) and taskset (apt-get install -y util-linux)'
+const perfProblem = await checkPerf().then(() => null, (err: Error) => err.message)
+if (perfProblem !== null) console.log(`# native-mode flame test skipped: ${perfProblem}`)
+const skipPerf = skipTools || (perfProblem === null ? false : `perf cannot record here: ${perfProblem.split('\n')[0]}`)
+
+function run(scenario: string, mode: 'js' | 'native'): { opts: FlameOptions, out: string } {
+  const out = mkdtempSync(join(tmpdir(), 'griddle-flame-test-'))
+  const opts = parseFlameOptions([scenario, '--duration', '2', '--rate', '2000', '--mode', mode, '--out', out])
+  assert.notEqual(opts, 'help')
+  return { opts: opts as FlameOptions, out }
+}
+
+const stacksWith = (folded: string, frame: RegExp): number =>
+  folded.split('\n').filter((l) => frame.test(l)).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
+
+test('a 2-second js-mode run of users writes a flame graph whose stacks name griddle\'s request handler', { skip: skipTools, timeout: 120_000 }, async () => {
+  const { opts, out } = run('users', 'js')
+  try {
+    const r = await flame(opts)
+    assert.ok(r.dir.startsWith(out))
+    assert.match(readFileSync(r.html, 'utf8'), /<html/i)
+    const folded = readFileSync(r.folded, 'utf8')
+    assert.ok(stacksWith(folded, /onRequest .*on-request\.js/) > 0, 'onRequest of lib/server/on-request.ts is sampled')
+    assert.ok(r.load.completed > 0)
+    assert.equal(r.load.errors, 0)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ frames in one graph', { skip: skipPerf, timeout: 120_000 }, async () => {
+  const { opts, out } = run('cached', 'native')
+  try {
+    const r = await flame(opts)
+    assert.ok(existsSync(r.html))
+    const folded = readFileSync(r.folded, 'utf8')
+    assert.ok(stacksWith(folded, /onRequest .*on-request\.js/) > 0, 'the JS handler is named through --perf-basic-prof')
+    assert.ok(stacksWith(folded, /griddle::JS_dispatch/) > 0, 'the native dispatch call is on the stacks')
+    assert.ok(stacksWith(folded, /onRequest[^;]*;.*griddle::JS_dispatch/) > 0, 'dispatch is called from onRequest')
+    assert.match(r.breakdown ?? '', /\| griddle addon \(C\+\+\) \| \d/, 'the breakdown attributes samples to the addon')
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
+test('flame options refuse an unknown scenario, a bad mode and a bad duration', () => {
+  assert.throws(() => parseFlameOptions(['nope']), /unknown scenario "nope"; known: users, cached/)
+  assert.throws(() => parseFlameOptions(['users', '--mode', 'kernel']), /--mode must be js or native/)
+  assert.throws(() => parseFlameOptions(['users', '--duration', 'soon']), /--duration must be a positive number/)
+  assert.throws(() => parseFlameOptions([]), /give exactly one scenario/)
+  assert.equal(parseFlameOptions(['--help']), 'help')
+  const o = parseFlameOptions(['cached']) as FlameOptions
+  assert.deepEqual([o.seconds, o.rate, o.mode, o.callGraph], [10, 50_000, 'js', 'fp'])
+})
