@@ -52,6 +52,7 @@ test('an answer from the handler, a HEAD and an error each end once, with route 
       { route: -1, method: 'GET', status: 404, kind: 'error', bytes: seen[2]!.bytes },
     ])
     assert.ok(seen[1]!.bytes > 0 && seen[2]!.bytes > 0)
+    assert.deepEqual(seen.map((s) => s.path), ['/ok', '/boom', null])
   })
 })
 
