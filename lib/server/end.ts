@@ -51,6 +51,9 @@ export class Ended {
   req: Request | null = null
   /** The body handed to uWS, or null; a hit's body is a view valid only during onEnd. */
   body: string | Uint8Array | ArrayBuffer | null = null
+  /** The content type and the extra headers (name, value, ...) of an answer built in JavaScript; null for hits and shed. */
+  type: string | null = null
+  headers: string[] | null = null
 }
 
 export interface EndListener {
@@ -75,6 +78,8 @@ function record(core: Core, route: number, method: string, status: number, kind:
   } finally {
     e.req = null
     e.body = null
+    e.type = null
+    e.headers = null
   }
 }
 
@@ -105,6 +110,8 @@ export function endReply(core: Core, reply: Reply, kind: EndKind, status: number
   if (core.onEnd !== null) {
     const empty = res === null || head || status === 204 || status === 304
     const route = reply[kRouteId]
+    core.ended.type = type
+    core.ended.headers = headers
     // Without a route, reply[kRequest] is only a stub holding method and path.
     record(core, route, req?.method ?? '', status, kind, empty ? 0 : byteLength(payload), reply[kStart], route < 0 ? null : req, payload)
   }
