@@ -78,10 +78,22 @@ void defaultKey(KeyScratch& s, int32_t method, const char16_t* path, size_t path
     start = i + 1;
   }
   const uint8_t* names = s.names.data();
-  std::stable_sort(s.pairs.begin(), s.pairs.end(), [names](const KeyScratch::Pair& a, const KeyScratch::Pair& b) {
+  auto before = [names](const KeyScratch::Pair& a, const KeyScratch::Pair& b) {
     int c = std::memcmp(names + a.nameStart, names + b.nameStart, std::min(a.nameLen, b.nameLen));
     return c != 0 ? c < 0 : a.nameLen < b.nameLen;
-  });
+  };
+  // Stable either way. A query has a few pairs: insertion sort allocates
+  // nothing, where std::stable_sort takes a temporary buffer on every call.
+  if (s.pairs.size() <= 32) {
+    for (size_t i = 1; i < s.pairs.size(); i++) {
+      KeyScratch::Pair p = s.pairs[i];
+      size_t j = i;
+      for (; j > 0 && before(p, s.pairs[j - 1]); j--) s.pairs[j] = s.pairs[j - 1];
+      s.pairs[j] = p;
+    }
+  } else {
+    std::stable_sort(s.pairs.begin(), s.pairs.end(), before);
+  }
   for (size_t i = 0; i < s.pairs.size(); i++) {
     if (i > 0) s.key.push_back(u'&');
     s.key.append(s.pairs[i].text);
