@@ -64,24 +64,47 @@ void defaultKey(KeyScratch& s, int32_t method, const char16_t* path, size_t path
   s.key.push_back(u'?');
   s.pairs.clear();
   s.names.clear();
+  // Most names are plain ASCII: they compare as they are. Only when one has
+  // '%', '+' or a non-ASCII character are all names decoded for comparing.
+  bool decode = false;
   size_t start = 0;
   for (size_t i = 0; i <= queryLen; i++) {
     if (i < queryLen && query[i] != u'&') continue;
     if (i > start) {
       size_t eq = start;
-      while (eq < i && query[eq] != u'=') eq++;
-      uint32_t at = static_cast<uint32_t>(s.names.size());
-      decodeName(s.names, query + start, eq - start);
-      s.pairs.push_back({std::u16string_view(query + start, i - start), at,
-                         static_cast<uint32_t>(s.names.size() - at)});
+      for (; eq < i && query[eq] != u'='; eq++) {
+        char16_t c = query[eq];
+        if (c == u'%' || c == u'+' || c >= 0x80) decode = true;
+      }
+      s.pairs.push_back({std::u16string_view(query + start, i - start), static_cast<uint32_t>(eq - start), 0, 0});
     }
     start = i + 1;
   }
+  if (decode) {
+    for (KeyScratch::Pair& p : s.pairs) {
+      p.nameStart = static_cast<uint32_t>(s.names.size());
+      decodeName(s.names, p.text.data(), p.nameLen);
+      p.decodedLen = static_cast<uint32_t>(s.names.size() - p.nameStart);
+    }
+  }
   const uint8_t* names = s.names.data();
-  std::stable_sort(s.pairs.begin(), s.pairs.end(), [names](const KeyScratch::Pair& a, const KeyScratch::Pair& b) {
-    int c = std::memcmp(names + a.nameStart, names + b.nameStart, std::min(a.nameLen, b.nameLen));
-    return c != 0 ? c < 0 : a.nameLen < b.nameLen;
-  });
+  auto before = [names, decode](const KeyScratch::Pair& a, const KeyScratch::Pair& b) {
+    if (!decode) return a.text.substr(0, a.nameLen) < b.text.substr(0, b.nameLen);
+    int c = std::memcmp(names + a.nameStart, names + b.nameStart, std::min(a.decodedLen, b.decodedLen));
+    return c != 0 ? c < 0 : a.decodedLen < b.decodedLen;
+  };
+  // Stable either way. A query has a few pairs: insertion sort allocates
+  // nothing, where std::stable_sort takes a temporary buffer on every call.
+  if (s.pairs.size() <= 32) {
+    for (size_t i = 1; i < s.pairs.size(); i++) {
+      KeyScratch::Pair p = s.pairs[i];
+      size_t j = i;
+      for (; j > 0 && before(p, s.pairs[j - 1]); j--) s.pairs[j] = s.pairs[j - 1];
+      s.pairs[j] = p;
+    }
+  } else {
+    std::stable_sort(s.pairs.begin(), s.pairs.end(), before);
+  }
   for (size_t i = 0; i < s.pairs.size(); i++) {
     if (i > 0) s.key.push_back(u'&');
     s.key.append(s.pairs[i].text);

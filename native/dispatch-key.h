@@ -21,7 +21,8 @@ struct KeyScratch {
   std::u16string key;
   struct Pair {
     std::u16string_view text;
-    uint32_t nameStart, nameLen;  // the decoded name's bytes in `names`
+    uint32_t nameLen;             // of the raw name, at the start of text
+    uint32_t nameStart, decodedLen;  // the decoded name's bytes in `names`, when any name needs decoding
   };
   std::vector<Pair> pairs;
   std::vector<uint8_t> names;
