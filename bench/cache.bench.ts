@@ -1,11 +1,12 @@
 /**
  * The cache benchmarks (npm run bench:cache), each case in a fresh process,
- * run one at a time; prints Markdown tables for bench/RESULTS.md.
+ * run one at a time; prints Markdown tables for bench/results/cache.md.
  *   node dist/bench/cache.bench.js [ops] [gc] [hit] [--runs=N] [--seconds=S] [--gc-flags="--v8-flag ..."]
  */
 import { execFileSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { median } from './stats.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
@@ -21,7 +22,6 @@ function child(script: string, argv: string[], env: Record<string, string> = {},
   return JSON.parse(out.trim().split('\n').at(-1)!)
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const spread = (xs: number[]) => `${Math.min(...xs).toPrecision(3)}–${Math.max(...xs).toPrecision(3)}`
 const ns = (hz: number) => (1e9 / hz).toFixed(0)
 

@@ -9,18 +9,13 @@ import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { cpus } from 'node:os'
 import { CASES as ROUTER_CASES } from './router.bench.js'
+import { median } from './stats.js'
 
 interface Row { case: string, name: string, hz: number }
 
 const here = dirname(fileURLToPath(import.meta.url))
 const SUITES: Record<string, { script: string, cases: string[], peer: string, subject: string }> = {
   router: { script: 'router.bench.js', cases: Object.keys(ROUTER_CASES), peer: 'find-my-way find', subject: 'griddle Router.find' },
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
 const fmt = (hz: number) => hz >= 1e6 ? `${(hz / 1e6).toFixed(2)}M` : `${(hz / 1e3).toFixed(0)}k`

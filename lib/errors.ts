@@ -14,6 +14,7 @@ export const ERRORS = {
   GRIDDLE_ERR_INVALID_ARG: { message: 'Invalid argument' },
   GRIDDLE_ERR_INVALID_HANDLE: { message: 'Not a griddle native handle' },
   GRIDDLE_ERR_INVALID_OPTION: { message: 'Invalid option' },
+  GRIDDLE_ERR_UNKNOWN_OPTION: { message: 'Unknown option' },
   GRIDDLE_ERR_METHOD: { message: 'Invalid HTTP method' },
   GRIDDLE_ERR_ROUTE_PATTERN: { message: 'Invalid route pattern' },
   GRIDDLE_ERR_PARAM_NAME: { message: 'Invalid route parameter name' },

@@ -27,7 +27,7 @@ export const USAGE = `usage: npm run bench:http -- [flags]
   --server-cpu C         taskset list for servers (0)
   --client-cpu C         taskset list for wrk and the generator (1)
   --quick                warm-up 1 s, closed 3 s, open 3 s
-  --no-write             print the table without updating bench/RESULTS.md`
+  --no-write             print the table without updating bench/results/http.md`
 
 function num(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback

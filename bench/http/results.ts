@@ -1,8 +1,8 @@
-/** Turning measurements into the markdown section of bench/RESULTS.md. */
+/** Turning measurements into the markdown section of bench/results/http.md. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { LoadgenResult } from './loadgen.js'
 import type { Targets } from './scenarios.js'
-import { spread, type Spread } from './stats.js'
+import { spread, type Spread } from '../stats.js'
 import type { WrkResult } from './wrk.js'
 
 /** One server as it appears in the table (a repeated server appears twice). */

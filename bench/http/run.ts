@@ -15,7 +15,7 @@ import { hasCommand, startServer, stopServer, type RunningServer } from './procs
 import { renderSection, updateResults, type Header, type OpenRun, type ProcessRun, type Unit } from './results.js'
 import { findScenario, scenarioPaths, type Rate, type Scenario } from './scenarios.js'
 import { findServer, type ServerEntry } from './servers.js'
-import { rotate } from './stats.js'
+import { rotate } from '../stats.js'
 import { compareAnswers, sampleAnswers, type Answer } from './verify.js'
 import { runWrk } from './wrk.js'
 

@@ -10,7 +10,7 @@ export type Rate = number | { capacity: number }
 
 export interface Scenario {
   name: string
-  /** Heading of the section this scenario writes in bench/RESULTS.md. */
+  /** Heading of the section this scenario writes in bench/results/http.md. */
   section: string
   description: string
   /** `{id}` in the template is replaced by each id of the cycle, in order. */

@@ -2,7 +2,7 @@
  * A route's `cache` option, compiled once when the route is added: freshness,
  * the key and tag functions, the statuses to keep, the headers its answers carry.
  */
-import { GriddleTypeError } from '../errors.js'
+import { functionOption, intOption, knownKeys, optionError } from '../util/check.js'
 import type { Request } from '../server/request.js'
 
 export interface RouteCacheOptions {
@@ -35,35 +35,38 @@ export interface RouteCache {
 /** Bodies at least this long get gzip and brotli variants when stored. */
 export const COMPRESS_MIN_BYTES = 1024
 
+const ROUTE_CACHE_OPTIONS = ['ttlMs', 'key', 'tags', 'staleWhileRevalidateMs', 'cacheControl', 'statuses'] as const satisfies
+  ReadonlyArray<keyof RouteCacheOptions>
+
 function fail(where: string, detail: string): never {
-  throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `${where}: cache.${detail}`)
+  optionError(`${where}: cache.${detail}`)
 }
 
-export function compileRouteCache(o: RouteCacheOptions | undefined, where: string): RouteCache | null {
-  if (o === undefined) return null
-  if (o === null || typeof o !== 'object') fail(where, 'must be an object')
-  const ms = (name: string, v: unknown, dflt: number) => {
-    if (v === undefined) return dflt
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1e12) fail(where, `${name} must be a whole number of ms`)
-    return v
-  }
+export function compileRouteCache(options: RouteCacheOptions | undefined, where: string): RouteCache | null {
+  if (options === undefined) return null
+  if (options === null || typeof options !== 'object') fail(where, 'must be an object')
+  knownKeys(options, ROUTE_CACHE_OPTIONS, where, 'cache.')
+  const o = options as unknown as Record<string, unknown>
+  const ms = (name: string, v: unknown, dflt: number) => intOption(`${where}: cache.${name}`, v, dflt, 0, 1e12)
   const ttlMs = ms('ttlMs', o.ttlMs, -1)
   if (ttlMs <= 0) fail(where, 'ttlMs must be a positive whole number of ms')
-  if (o.key !== undefined && typeof o.key !== 'function') fail(where, 'key must be a function')
-  if (o.tags !== undefined && typeof o.tags !== 'function') fail(where, 'tags must be a function')
-  if (o.cacheControl !== undefined && (typeof o.cacheControl !== 'string' || /[\r\n\0]/.test(o.cacheControl))) {
+  const key = functionOption<(req: Request) => string>(`${where}: cache.key`, o.key)
+  const tags = functionOption<(req: Request, value: unknown) => string[]>(`${where}: cache.tags`, o.tags)
+  const cacheControl = o.cacheControl
+  if (cacheControl !== undefined && (typeof cacheControl !== 'string' || /[\r\n\0]/.test(cacheControl))) {
     fail(where, 'cacheControl must be a header value')
   }
-  if (o.statuses !== undefined && (!Array.isArray(o.statuses) || o.statuses.some((s) => !Number.isInteger(s) || s < 200 || s > 399))) {
+  const statuses = o.statuses
+  if (statuses !== undefined && (!Array.isArray(statuses) || statuses.some((s) => !Number.isInteger(s) || s < 200 || s > 399))) {
     fail(where, 'statuses must be status codes from 200 to 399')
   }
-  const headers = o.cacheControl === undefined ? null : ['cache-control', o.cacheControl]
+  const headers = cacheControl === undefined ? null : ['cache-control', cacheControl as string]
   return {
     ttlMs,
     swrMs: ms('staleWhileRevalidateMs', o.staleWhileRevalidateMs, 0),
-    key: o.key ?? null,
-    tags: o.tags ?? null,
-    statuses: o.statuses === undefined ? null : new Set(o.statuses),
+    key,
+    tags,
+    statuses: statuses === undefined ? null : new Set(statuses as number[]),
     headers,
     headersVary: ['vary', 'accept-encoding', ...(headers ?? [])],
   }

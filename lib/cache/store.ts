@@ -18,22 +18,29 @@ export interface StoredResponse {
 }
 
 /**
- * Stores a response under key, with compressed variants for large bodies.
+ * Stores a response under key, with compressed variants for large bodies:
+ * all of them or none, each marked with the variants that exist, so every
+ * hit of the key (identity, gzip, br) carries `Vary: Accept-Encoding`.
  * Returns the identity entry's ETag (what its hits will send), or null when
- * it was not stored.
+ * nothing was stored (a body over maxEntryBytes, or a store that failed).
  */
-export function storeResponse(d: Dispatcher, cache: RouteCache, key: string, r: StoredResponse): string | null {
+export function storeResponse(d: Dispatcher, cache: RouteCache, key: string, r: StoredResponse, maxEntryBytes: number): string | null {
   const body = typeof r.payload === 'string' ? Buffer.from(r.payload) : new Uint8Array(r.payload as ArrayBuffer)
+  if (body.byteLength > maxEntryBytes) return null
   const ttlMs = cache.ttlMs + cache.swrMs
   const freshUntilMs = cache.swrMs > 0 ? Date.now() + cache.ttlMs : 0
-  const base = { ttlMs, tags: r.tags, status: r.status, type: r.type, variants: 0, freshUntilMs }
-  if (body.byteLength >= COMPRESS_MIN_BYTES) {
-    const gz = gzipSync(body, { level: 6 })
-    const br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: body.byteLength } })
-    if (d.store(key, ENCODING.GZIP, gz, base)) base.variants |= VARIANT.GZIP
-    if (d.store(key, ENCODING.BR, br, base)) base.variants |= VARIANT.BR
-  }
-  return d.store(key, ENCODING.IDENTITY, body, base) ? d.etag() : null
+  const large = body.byteLength >= COMPRESS_MIN_BYTES
+  const variants = large ? VARIANT.GZIP | VARIANT.BR : 0
+  const base = { ttlMs, tags: r.tags, status: r.status, type: r.type, variants, freshUntilMs }
+  // Identity first: when it is refused (its content type, the cache's size), nothing is compressed in vain.
+  if (!d.store(key, ENCODING.IDENTITY, body, base)) return null
+  const etag = d.etag()
+  if (!large) return etag
+  const gz = gzipSync(body, { level: 6 })
+  const br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: body.byteLength } })
+  if (d.store(key, ENCODING.GZIP, gz, base) && d.store(key, ENCODING.BR, br, base)) return etag
+  d.delete(key)
+  return null
 }
 
 /**
@@ -47,7 +54,7 @@ export function remember(core: Core, entry: RouteEntry, req: Request, reply: Rep
   if (!cacheable(cache, status) || type === null || reply[kHeaders] !== null) return null
   try {
     const tags = cache.tags === null ? null : cache.tags(req, value)
-    return storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload, tags })
+    return storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload, tags }, core.maxEntryBytes)
   } catch (err) {
     core.report(err, req)
     return null

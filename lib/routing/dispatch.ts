@@ -90,7 +90,9 @@ export class Dispatcher {
       if (this.typeBytes.size < 64) this.typeBytes.set(o.type, type)
     }
     if (ETAG_TEXT + 1 + type.byteLength + body.byteLength > this.out.byteLength) return false
-    const freshUntil = o.freshUntilMs > 0 ? Math.max(1, Math.ceil((o.freshUntilMs - FRESH_EPOCH_MS) / 100)) : 0
+    // Rounded down, one decisecond below: native/dispatch.cc calls an entry stale once the current
+    // decisecond is past this one, so it is never fresh beyond freshUntilMs (it turns stale up to 100 ms before).
+    const freshUntil = o.freshUntilMs > 0 ? Math.max(1, Math.floor((o.freshUntilMs - FRESH_EPOCH_MS) / 100) - 1) : 0
     return native.dispatchStore(this.dispatch, key, encoding, body, o.ttlMs, o.tags, o.status, type, o.variants, freshUntil)
   }
 

@@ -15,8 +15,10 @@ import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
 import { kOnEnd, kOut, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
+import { defaultReporter } from './error-log.js'
+import { knownKeys } from '../util/check.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
-import { Dispatcher, MODE } from '../routing/dispatch.js'
+import { Dispatcher, ETAG_TEXT, MODE } from '../routing/dispatch.js'
 import { Flights } from '../cache/flights.js'
 import { compileRouteCache, type RouteCacheOptions } from '../cache/route-options.js'
 import { compileCheck } from '../schema/validate.js'
@@ -75,11 +77,11 @@ export interface Address {
   port: number
 }
 
-function defaultReporter(err: unknown, req: Request | null): void {
-  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
-  const where = req === null ? '' : ` on ${req.method} ${req.path}`
-  console.error(`griddle: error${where}: ${what.replaceAll('\n', ' ')}`)
-}
+const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding'] as const satisfies ReadonlyArray<keyof RouteDefinition>
+const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
+
+/** What a hit puts before its body in the output buffer: the ETag, the type's length byte, the type (at most 255 bytes). */
+const OUT_OVERHEAD = ETAG_TEXT + 1 + 255
 
 export class App {
   private readonly config: ResolvedOptions
@@ -110,6 +112,7 @@ export class App {
       entries: [],
       maxUrlLength: this.config.maxUrlLength,
       bodyLimit: this.config.bodyLimit,
+      maxEntryBytes: this.config.cache.maxEntryBytes,
       requestTimeoutMs: this.config.requestTimeoutMs,
       unit: unitReader(this.config.unitKey),
       pending: new Set<Reply>(),
@@ -127,7 +130,7 @@ export class App {
     }
     const c = this.config.cache
     this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
-    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + 64)
+    ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + OUT_OVERHEAD)
     this.cache = this.appCache()
     // telemetry: the registry is shared under the cache's name (serve() names both per cluster)
     this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
@@ -174,6 +177,7 @@ export class App {
     if (def === null || typeof def !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'a route definition must be an object')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'routes must be added before listen()')
     if (typeof def.handler !== 'function') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'handler must be a function')
+    knownKeys(def, ROUTE_OPTIONS, `route ${String(def.method)} ${String(def.path)}`)
     const methods = Array.isArray(def.method) ? def.method : [def.method]
     for (const method of methods) this.addRoute(String(method).toUpperCase(), def)
     return this
@@ -266,7 +270,8 @@ export class App {
   private addRoute(method: string, def: RouteDefinition): void {
     const where = `${method} ${def.path}`
     const schema = def.schema ?? {}
-    if (typeof schema !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: schema must be an object`)
+    if (schema === null || typeof schema !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: schema must be an object`)
+    knownKeys(schema, SCHEMA_PARTS, where, 'schema.')
     const partial = {
       method,
       where,

@@ -13,12 +13,16 @@ import { run } from './run.js'
 import { kRes, kState } from '../symbols.js'
 
 const DIGITS = /^[0-9]+$/
+const EMPTY = Buffer.alloc(0)
 
-/** True when the headers announce a body (a non-zero length or a transfer coding). */
+/**
+ * True when the body must be read: a non-zero length, a transfer coding, or
+ * a JSON type, whose empty body is answered 400 whatever way it was sent.
+ */
 export function announcesBody(headers: Record<string, string>): boolean {
   const length = headers['content-length']
-  if (length !== undefined) return length !== '0'
-  return headers['transfer-encoding'] !== undefined
+  if (length === '0') return isJsonType(headers['content-type'])
+  return length !== undefined || headers['transfer-encoding'] !== undefined
 }
 
 /** application/json and the structured-syntax `+json` types. */
@@ -69,6 +73,11 @@ export function readBody(core: Core, entry: RouteEntry, req: Request, reply: Rep
     if (!DIGITS.test(declared)) return refuse(core, reply, 'GRIDDLE_ERR_BAD_REQUEST', 'invalid Content-Length')
     const length = Number(declared)
     if (length > core.bodyLimit) return refuse(core, reply, 'GRIDDLE_ERR_BODY_TOO_LARGE', `${length} bytes, the limit is ${core.bodyLimit}`)
+    // uWS calls onData for no byte of an empty body: answer now.
+    if (length === 0) {
+      if (parse(core, req, reply, EMPTY, json)) run(core, entry, req, reply)
+      return
+    }
     buffer = Buffer.allocUnsafe(length)
   }
   reply[kState] = READING

@@ -51,6 +51,8 @@ export interface Core {
   readonly entries: RouteEntry[]
   readonly maxUrlLength: number
   readonly bodyLimit: number
+  /** The largest body the response cache stores (cache.maxEntryBytes). */
+  readonly maxEntryBytes: number
   readonly requestTimeoutMs: number
   readonly unit: UnitReader
   /** Requests waiting for their body or their handler, with a deadline. */

@@ -1,5 +1,5 @@
 /** createApp's options, checked once with coded errors. */
-import { GriddleTypeError } from '../errors.js'
+import { boolOption, intOption, knownKeys, objectOption, optionError, stringOption } from '../util/check.js'
 import type { UnitKeySource } from './request.js'
 import type { RouterOptions } from '../routing/router.js'
 import type { AdmissionOptions } from './admission.js'
@@ -60,41 +60,35 @@ export interface ResolvedOptions {
   telemetry: TelemetryOptions
 }
 
-function fail(detail: string): never {
-  throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', detail)
-}
-
-function int(name: string, v: unknown, dflt: number, min: number, max = 2 ** 31 - 1): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer from ${min} to ${max}`)
-  return v
-}
+const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
+  'router', 'cache', 'admission'] as const satisfies ReadonlyArray<keyof AppOptions>
+const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
+const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
+const UNIT_KEY_OPTIONS = ['header', 'cookie'] as const satisfies ReadonlyArray<keyof UnitKeySource>
 
 function unitKey(v: unknown): UnitKeySource | undefined {
   if (v === undefined) return undefined
-  if (v === null || typeof v !== 'object') fail('unitKey must be an object { header?, cookie? }')
-  const { header, cookie } = v as UnitKeySource
-  if (header !== undefined && (typeof header !== 'string' || header.length === 0)) fail('unitKey.header must be a non-empty string')
-  if (cookie !== undefined && (typeof cookie !== 'string' || cookie.length === 0)) fail('unitKey.cookie must be a non-empty string')
-  return { header, cookie }
+  const o = objectOption('unitKey', v)
+  knownKeys(o, UNIT_KEY_OPTIONS, 'createApp', 'unitKey.')
+  return { header: stringOption('unitKey.header', o.header, undefined), cookie: stringOption('unitKey.cookie', o.cookie, undefined) }
 }
 
+/** Checks createApp's options: each value, and no option griddle does not know. */
 export function checkOptions(options: AppOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') fail('options must be an object')
-  const host = options.host ?? '127.0.0.1'
-  if (typeof host !== 'string' || host.length === 0) fail('host must be a non-empty string')
-  if (options.reusePort !== undefined && typeof options.reusePort !== 'boolean') fail('reusePort must be a boolean')
-  if (options.router !== undefined && (options.router === null || typeof options.router !== 'object')) fail('router must be an object')
+  if (options === null || typeof options !== 'object') optionError('options must be an object')
+  knownKeys(options, APP_OPTIONS, 'createApp')
+  const router = objectOption('router', options.router)
+  knownKeys(router, ROUTER_OPTIONS, 'createApp', 'router.')
   return {
-    host,
-    port: int('port', options.port, 3000, 0, 65535),
-    bodyLimit: int('bodyLimit', options.bodyLimit, 1024 * 1024, 0),
-    requestTimeoutMs: int('requestTimeoutMs', options.requestTimeoutMs, 10_000, 1),
-    maxUrlLength: int('maxUrlLength', options.maxUrlLength, 8192, 1),
-    closeGraceMs: int('closeGraceMs', options.closeGraceMs, 5000, 0),
+    host: stringOption('host', options.host, '127.0.0.1'),
+    port: intOption('port', options.port, 3000, 0, 65535),
+    bodyLimit: intOption('bodyLimit', options.bodyLimit, 1024 * 1024, 0),
+    requestTimeoutMs: intOption('requestTimeoutMs', options.requestTimeoutMs, 10_000, 1),
+    maxUrlLength: intOption('maxUrlLength', options.maxUrlLength, 8192, 1),
+    closeGraceMs: intOption('closeGraceMs', options.closeGraceMs, 5000, 0),
     unitKey: unitKey(options.unitKey),
-    reusePort: options.reusePort ?? false,
-    router: options.router ?? {},
+    reusePort: boolOption('reusePort', options.reusePort, false),
+    router: router as RouterOptions,
     cache: cacheOptions(options.cache),
     admission: admissionOptions(options.admission),
     telemetry: telemetryOptions(options),
@@ -102,18 +96,18 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
 }
 
 function cacheOptions(v: unknown): ResolvedOptions['cache'] {
-  if (v !== undefined && (v === null || typeof v !== 'object')) fail('cache must be an object')
-  const c = (v ?? {}) as ResponseCacheOptions
-  if (c.name !== undefined && (typeof c.name !== 'string' || c.name.length === 0)) fail('cache.name must be a non-empty string')
+  const c = objectOption('cache', v)
+  knownKeys(c, CACHE_OPTIONS, 'createApp', 'cache.')
   return {
-    maxBytes: int('cache.maxBytes', c.maxBytes, 64 * 1024 * 1024, 4096, Number.MAX_SAFE_INTEGER),
-    maxEntryBytes: int('cache.maxEntryBytes', c.maxEntryBytes, 1024 * 1024, 64, 256 * 1024 * 1024),
-    name: c.name,
+    maxBytes: intOption('cache.maxBytes', c.maxBytes, 64 * 1024 * 1024, 4096, Number.MAX_SAFE_INTEGER),
+    maxEntryBytes: intOption('cache.maxEntryBytes', c.maxEntryBytes, 1024 * 1024, 64, 256 * 1024 * 1024),
+    name: stringOption('cache.name', c.name, undefined),
   }
 }
 
+/** admission's own fields are checked by Admission, which owns their list. */
 function admissionOptions(v: unknown): AdmissionOptions | false {
   if (v === false) return false
-  if (v !== undefined && (v === null || typeof v !== 'object')) fail('admission must be an object or false')
+  if (v !== undefined && (v === null || typeof v !== 'object')) optionError('admission must be an object or false')
   return (v ?? {}) as AdmissionOptions
 }

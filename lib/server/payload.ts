@@ -17,7 +17,8 @@ export interface Body {
 /**
  * Turns a handler's return value into bytes: strings are text, bytes are
  * bytes, undefined is an empty body, anything else is JSON through the
- * route's serializer. Throws what the serializer throws.
+ * route's serializer. Throws what the serializer throws, and a TypeError for
+ * a value with no JSON text (a Symbol, a function).
  */
 export function toBody(value: unknown, serialize: Serializer, body: Body): void {
   if (typeof value === 'string') {
@@ -30,7 +31,10 @@ export function toBody(value: unknown, serialize: Serializer, body: Body): void 
     body.payload = ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value
     body.type = BYTES_TYPE
   } else {
-    body.payload = serialize(value)
+    const json = serialize(value)
+    // JSON.stringify gives undefined for a Symbol, a function, or a toJSON that returns one: no JSON text at all.
+    if (typeof json !== 'string') throw new TypeError(`a ${typeof value} has no JSON form`)
+    body.payload = json
     body.type = JSON_TYPE
   }
 }

@@ -33,7 +33,7 @@ export class Reply {
   readonly [kRes]: UwsResponse | null;
   /** The route id, or -1 when no route matched. */
   readonly [kRouteId]: number;
-  /** performance.now() when the request arrived. */
+  /** performance.now() when the request arrived, or 0 (see Ended.start). */
   readonly [kStart]: number;
 
   constructor(res: UwsResponse | null, route: number, start: number) {
@@ -42,10 +42,10 @@ export class Reply {
     this[kStart] = start
   }
 
-  /** Sets the status code (100–599). */
+  /** Sets the status code (200–599: a 1xx code is not a final answer). */
   code(status: number): this {
-    if (!Number.isInteger(status) || status < 100 || status > 599) {
-      throw new GriddleTypeError('GRIDDLE_ERR_STATUS', `${String(status)} is not a status code from 100 to 599`)
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      throw new GriddleTypeError('GRIDDLE_ERR_STATUS', `${String(status)} is not a final status code (200 to 599)`)
     }
     this.statusCode = status
     return this

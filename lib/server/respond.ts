@@ -20,8 +20,8 @@ const scratch: Body = { payload: '', type: null }
 /** Writes the handler's value; a value its serializer refuses becomes a 500. */
 export function respond(core: Core, entry: RouteEntry, req: Request, reply: Reply, value: unknown): void {
   const status = reply.statusCode
-  if (STATUS_LINES[status] === undefined) {
-    return fail(core, req, reply, new GriddleError('GRIDDLE_ERR_INTERNAL', `${entry.where}: statusCode ${String(status)} is not a status`))
+  if (status < 200 || STATUS_LINES[status] === undefined) {
+    return fail(core, req, reply, new GriddleError('GRIDDLE_ERR_INTERNAL', `${entry.where}: statusCode ${String(status)} is not a final status (200 to 599)`))
   }
   try {
     toBody(value, status === 200 ? entry.ok : entry.serializers.for(status), scratch)

@@ -20,10 +20,11 @@ export function byteLength(payload: string | Uint8Array | ArrayBuffer): number {
 export function writeResponse(res: UwsResponse, status: number, type: string | null, extra: string[] | null,
   payload: string | Uint8Array | ArrayBuffer, head: boolean, close: boolean): void {
   if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
-  if (type !== null) res.writeHeader('content-type', type)
+  // 204 and 304 never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned, so no type either.
+  const empty = status === 204 || status === 304
+  if (type !== null && !empty) res.writeHeader('content-type', type)
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!)
-  if (status === 204 || status === 304) {
-    // These statuses never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned.
+  if (empty) {
     endEmpty(res, close)
   } else if (head) {
     endHead(res, byteLength(payload), close)

@@ -9,7 +9,8 @@ import { freePort, portProblem } from '../server/ports.js'
 import { pathToFileURL } from 'node:url'
 import { isAbsolute } from 'node:path'
 import { GriddleError, GriddleTypeError } from '../errors.js'
-import type { AppOptions } from '../server/options.js'
+import { checkOptions, type AppOptions } from '../server/options.js'
+import { knownKeys } from '../util/check.js'
 
 export interface ServeOptions {
   /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
@@ -40,8 +41,42 @@ export interface Cluster {
 
 interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
 
+const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
+
 const WORKER_MAIN = new URL('./worker-main.js', import.meta.url)
 let clusters = 0
+
+/**
+ * The path of the first value in `v` that structured clone cannot carry to a
+ * worker (a function, a symbol, a class instance with private state), or null.
+ */
+function uncloneable(v: unknown, path: string, seen: Set<object>): string | null {
+  if (typeof v === 'function' || typeof v === 'symbol') return path
+  if (v === null || typeof v !== 'object' || seen.has(v)) return null
+  seen.add(v)
+  for (const [k, child] of Object.entries(v)) {
+    const found = uncloneable(child, `${path}.${k}`, seen)
+    if (found !== null) return found
+  }
+  try {
+    structuredClone(v)
+  } catch {
+    return path
+  }
+  return null
+}
+
+/** serve()'s app options travel to each worker by structured clone: refuse what cannot, naming it. */
+function workerOptions(options: unknown): object {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'options must be an object')
+  const bad = uncloneable(options, 'options', new Set())
+  if (bad !== null) {
+    throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION',
+      `${bad} cannot be sent to worker threads (no functions or symbols); set it in the app module instead`)
+  }
+  return options
+}
 
 function moduleUrl(app: string | URL): string {
   if (app instanceof URL) return app.href
@@ -111,11 +146,15 @@ class WorkerCluster implements Cluster {
 /** Starts the workers; resolves once every one of them is listening. */
 export async function serve(options: ServeOptions): Promise<Cluster> {
   if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'serve() takes an options object')
+  knownKeys(options, SERVE_OPTIONS, 'serve')
   const workers = options.workers ?? availableParallelism()
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'workers must be an integer from 1 to 256')
   const port = options.port ?? 3000
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'port must be an integer from 0 to 65535')
   const host = options.host ?? '127.0.0.1'
+  const appOptions = workerOptions(options.options)
+  // Each worker checks them again; checking here first turns a typo into one error, not one per worker.
+  checkOptions({ ...appOptions, host, port: 0 })
   // The workers share the port on purpose; nobody else may already hold it.
   if (port !== 0) {
     const busy = await portProblem(host, port)
@@ -127,7 +166,7 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
     workers,
     port: shared,
     host,
-    options: options.options ?? {},
+    options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,
     log: options.log ?? ((line) => console.error(line)),
     cacheName: `griddle-serve-${process.pid}-${++clusters}`,

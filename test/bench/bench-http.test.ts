@@ -2,11 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parseWrk } from '../../bench/http/wrk.js'
 import { findScenario, scenarioPaths } from '../../bench/http/scenarios.js'
-import { rotate, spread } from '../../bench/http/stats.js'
+import { rotate, spread } from '../../bench/stats.js'
 import { targetLines, updateResults, type ProcessRun } from '../../bench/http/results.js'
+import { RESULTS_FILE } from '../../bench/http/paths.js'
 import type { LoadgenResult } from '../../bench/http/loadgen.js'
 
 const WRK_OUTPUT = `Running 10s test @ http://127.0.0.1:3000
@@ -53,9 +54,9 @@ test('spread gives the median and the range, and rotation starts each run elsewh
   assert.deepEqual(rotate(['a', 'b', 'c'], 3), ['a', 'b', 'c'])
 })
 
-test('updating RESULTS.md replaces a section in place and appends a new one', () => {
+test('updating a results file replaces a section in place and appends a new one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'results-test-'))
-  const file = join(dir, 'RESULTS.md')
+  const file = join(dir, 'http.md')
   try {
     writeFileSync(file, '# R\n\n## A\n\nold a\n\n## B\n\nb\n')
     updateResults(file, 'A', '## A\n\nnew a\n')
@@ -89,4 +90,12 @@ test('targets report met and missed goals with their margins, and nothing when t
     '',
   ])
   assert.deepEqual(targetLines(targets, runs.slice(1)), [])
+})
+
+test('bench:http writes the HTTP results file, which the results index links', () => {
+  assert.match(RESULTS_FILE, /bench[\\/]results[\\/]http\.md$/)
+  const section = readFileSync(RESULTS_FILE, 'utf8')
+  assert.match(section, /^# HTTP/)
+  assert.ok(section.includes(`\n## ${findScenario('users').section}\n`), 'the users scenario has its section')
+  assert.match(readFileSync(join(dirname(RESULTS_FILE), '..', 'RESULTS.md'), 'utf8'), /\(results\/http\.md\)/)
 })

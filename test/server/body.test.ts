@@ -93,3 +93,25 @@ test('a body over bodyLimit answers 413, whether announced or chunked, and the s
     assert.match(chunks.text, /\{"type":"application\/json","body":\{"a":1\}\}$/)
   }, { bodyLimit: 8192 })
 })
+
+// Regression (issue 9, defect 16): an empty JSON body sent with
+// Content-Length: 0 reached the handler as undefined, while the same empty
+// body sent chunked got 400; the docs promise 400 for both.
+test('an empty JSON body gets 400 BAD_JSON whether sent with Content-Length: 0 or chunked', async () => {
+  let ran = 0
+  await withApp((app) => {
+    app.post('/j', (req) => { ran++; return { body: req.body ?? 'none' } })
+  }, async (port) => {
+    const sized = await raw(port, 'POST /j HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n', 500)
+    assert.match(sized.text, /^HTTP\/1\.1 400 /)
+    assert.match(sized.text, /GRIDDLE_ERR_BAD_JSON/)
+    const chunked = await raw(port, 'POST /j HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 500)
+    assert.match(chunked.text, /^HTTP\/1\.1 400 /)
+    assert.match(chunked.text, /GRIDDLE_ERR_BAD_JSON/)
+    // Without a JSON type an empty body is no body at all.
+    const plain = await raw(port, 'POST /j HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', 500)
+    assert.match(plain.text, /^HTTP\/1\.1 200 /)
+    assert.match(plain.text, /\{"body":"none"\}/)
+    assert.equal(ran, 1)
+  })
+})

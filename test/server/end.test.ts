@@ -6,7 +6,10 @@ import { kOnEnd } from '../../lib/symbols.js'
 import type { Ended } from '../../lib/server/end.js'
 import { raw, request, sleep, withApp } from '../helpers/http.js'
 
-interface Seen { route: number, method: string, status: number, kind: string, bytes: number, elapsed: number, path: string | null }
+interface Seen {
+  route: number, method: string, status: number, kind: string, bytes: number, elapsed: number, path: string | null,
+  body: string | null, type: string | null, headers: string[] | null
+}
 
 /** Installs a listener that copies each record (the end point reuses one object). */
 function listen(app: App): Seen[] {
@@ -16,6 +19,8 @@ function listen(app: App): Seen[] {
       seen.push({
         route: e.route, method: e.method, status: e.status, kind: e.kind, bytes: e.bytes,
         elapsed: performance.now() - e.start, path: e.req === null ? null : e.req.path,
+        body: e.body === null ? null : typeof e.body === 'string' ? e.body : Buffer.from(e.body as Uint8Array).toString(),
+        type: e.type, headers: e.headers === null ? null : [...e.headers],
       })
     },
   })
@@ -36,11 +41,15 @@ test('an answer from the handler, a HEAD and an error each end once, with route 
     seen = listen(app)
     app.get('/ok', () => ({ ok: true }))
     app.get('/boom', () => { throw new Error('boom') })
+    app.get('/h', (_req, reply) => { reply.code(201).header('x-a', '1'); return 'made' })
   }, async (port) => {
     assert.equal((await request(port, '/ok')).text, '{"ok":true}')
     await settle(seen, 1)
     assert.deepEqual(seen.map(pick), [{ route: 0, method: 'GET', status: 200, kind: 'miss', bytes: 11 }])
     assert.ok(seen[0]!.elapsed >= 0 && seen[0]!.path === '/ok')
+    // What a ghost run compares: the primary's body, type and headers as handed to uWS.
+    assert.equal(seen[0]!.body, '{"ok":true}')
+    assert.equal(seen[0]!.type, 'application/json; charset=utf-8')
     seen.length = 0
     assert.equal((await request(port, '/ok', { method: 'HEAD' })).status, 200)
     assert.equal((await request(port, '/boom')).status, 500)
@@ -52,6 +61,12 @@ test('an answer from the handler, a HEAD and an error each end once, with route 
       { route: -1, method: 'GET', status: 404, kind: 'error', bytes: seen[2]!.bytes },
     ])
     assert.ok(seen[1]!.bytes > 0 && seen[2]!.bytes > 0)
+    assert.deepEqual(seen.map((s) => s.path), ['/ok', '/boom', null])
+    seen.length = 0
+    assert.equal((await request(port, '/h')).status, 201)
+    await settle(seen, 1)
+    assert.deepEqual(seen.map((s) => [s.route, s.status, s.kind, s.body, s.type, s.headers]),
+      [[2, 201, 'miss', 'made', 'text/plain; charset=utf-8', ['x-a', '1']]])
   })
 })
 
@@ -73,6 +88,7 @@ test('cache hits, 304s and HEAD hits end once each, though no handler runs', asy
       { route: 0, method: 'GET', status: 304, kind: 'hit', bytes: 0 },
       { route: 0, method: 'HEAD', status: 200, kind: 'hit', bytes: 0 },
     ])
+    assert.deepEqual(seen.map((s) => s.body), ['cached', 'cached', null, null])
   })
 })
 

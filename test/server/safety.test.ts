@@ -48,7 +48,7 @@ test('the default error reporter writes one line; a throwing reporter does not b
     console.error = original
   }
   assert.equal(lines.length, 1)
-  assert.match(lines[0]!, /^griddle: error on GET \/bug: Error: multi line$/)
+  assert.match(lines[0]!, /^griddle: error on GET \/bug: Error: multi\\nline\\n +at /)
   await withApp((app) => {
     app.onError(() => { throw new Error('reporter failed') })
     app.get('/bug', () => { throw new Error('x') })

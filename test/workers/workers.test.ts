@@ -66,3 +66,17 @@ test('serve() refuses bad options and a port someone else holds', async () => {
     holder.close()
   }
 })
+
+// Regression (issue 9, defect 20): a function in serve()'s options reached
+// the Worker constructor and threw a raw DataCloneError.
+test('serve() refuses options that cannot reach a worker, naming the option', async () => {
+  const cases: Array<[object, RegExp]> = [
+    [{ unitKey: { header: () => 'x' } }, /options\.unitKey\.header cannot be sent to worker threads/],
+    [{ router: { caseSensitive: Symbol('yes') } }, /options\.router\.caseSensitive/],
+    [{ cache: { maxBytes: new WeakMap() } }, /options\.cache\.maxBytes/],
+  ]
+  for (const [options, message] of cases) {
+    await assert.rejects(serve({ app: APP, workers: 1, port: 0, options: options as object, log: () => {} }),
+      (err: Error & { code?: string }) => err.code === 'GRIDDLE_ERR_INVALID_OPTION' && message.test(err.message))
+  }
+})
