@@ -61,7 +61,7 @@ export interface ResolvedOptions {
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
-  'router', 'cache', 'admission'] as const satisfies ReadonlyArray<keyof AppOptions>
+  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics'] as const satisfies ReadonlyArray<keyof AppOptions>
 const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
 const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
 const UNIT_KEY_OPTIONS = ['header', 'cookie'] as const satisfies ReadonlyArray<keyof UnitKeySource>
