@@ -93,7 +93,7 @@ poll();
 export function dashboardPage(): string {
   const u = uplotFiles()
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>griddle</title>
+<html lang="en"><head><meta charset="utf-8"><title>griddle</title><link rel="icon" href="data:,">
 <style>${u.css}${STYLE}</style></head>
 <body>
 <h1>griddle <small id="updated" class="empty"></small></h1>
@@ -116,7 +116,7 @@ export function dashboardPage(): string {
 
 export function loginPage(): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>griddle: sign in</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>griddle: sign in</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><h1>griddle admin</h1>
 <form method="post" action="/login"><label>Token <input type="password" name="token" autofocus></label> <button>Sign in</button></form>
 <p class="empty">The token is the <code>admin.token</code> option. It is kept in an HttpOnly cookie for this listener.</p>

@@ -1,5 +1,6 @@
 /** The admin, statsd, metrics and logger options of createApp, checked with coded errors. */
 import { GriddleTypeError } from '../errors.js'
+import { knownKeys } from '../util/check.js'
 
 export interface AdminOptions {
   /** Port of the admin listener (default 0: a free port, reported by listen()). */
@@ -59,6 +60,7 @@ function str(name: string, v: unknown, dflt: string): string {
 function admin(v: unknown): TelemetryOptions['admin'] {
   const o = object('admin', v)
   if (o === null) return null
+  knownKeys(o, ['port', 'host', 'token'], 'createApp', 'admin.')
   const token = o.token === undefined ? '' : o.token
   if (typeof token !== 'string') fail('admin.token must be a string')
   if (token.length > 0 && token.length < 16) fail('admin.token must have at least 16 characters')
@@ -68,6 +70,7 @@ function admin(v: unknown): TelemetryOptions['admin'] {
 function statsd(v: unknown): TelemetryOptions['statsd'] {
   const o = object('statsd', v)
   if (o === null) return null
+  knownKeys(o, ['host', 'port', 'prefix', 'intervalMs', 'tags', 'mtu'], 'createApp', 'statsd.')
   const tags = o.tags ?? 'none'
   if (tags !== 'none' && tags !== 'dogstatsd') fail("statsd.tags must be 'dogstatsd' or 'none'")
   const prefix = o.prefix ?? 'griddle.'
@@ -85,6 +88,7 @@ function statsd(v: unknown): TelemetryOptions['statsd'] {
 function metrics(v: unknown): TelemetryOptions['metrics'] {
   const o = object('metrics', v)
   if (o === null) return null
+  knownKeys(o, ['path'], 'createApp', 'metrics.')
   if (typeof o.path !== 'string' || !o.path.startsWith('/')) fail('metrics.path must be a path starting with "/"')
   return { path: o.path }
 }

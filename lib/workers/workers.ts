@@ -70,6 +70,13 @@ function uncloneable(v: unknown, path: string, seen: Set<object>): string | null
 function workerOptions(options: unknown): object {
   if (options === undefined) return {}
   if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'options must be an object')
+  // telemetry: one admin listener and one StatsD flusher per process, in the main thread, is still to come;
+  // one per worker would fight for the admin port and send every count once per worker.
+  for (const key of ['admin', 'statsd']) {
+    if ((options as Record<string, unknown>)[key] !== undefined) {
+      throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `options.${key} is not supported by serve() yet (see docs/telemetry.md); use metrics.path`)
+    }
+  }
   const bad = uncloneable(options, 'options', new Set())
   if (bad !== null) {
     throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION',

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createApp, type App, type AppOptions } from 'griddle'
+import { createApp, serve, type App, type AppOptions } from 'griddle'
 import { raw, request } from '../helpers/http.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
@@ -89,6 +89,18 @@ test('without a token no admin listener starts', async () => {
 test('admin options are checked with coded errors', () => {
   for (const admin of [{ token: 'short' }, { token: 42 }, { port: -1, token: TOKEN }, { host: '', token: TOKEN }, 'yes']) {
     assert.throws(() => createApp({ admin } as never), { code: 'GRIDDLE_ERR_INVALID_OPTION' }, JSON.stringify(admin))
+  }
+})
+
+test('unknown admin, statsd and metrics fields are refused by name', () => {
+  assert.throws(() => createApp({ admin: { token: TOKEN, prot: 1 } } as never), { code: 'GRIDDLE_ERR_UNKNOWN_OPTION' })
+  assert.throws(() => createApp({ statsd: { hots: 'x' } } as never), { code: 'GRIDDLE_ERR_UNKNOWN_OPTION' })
+  assert.throws(() => createApp({ metrics: { path: '/m', x: 1 } } as never), { code: 'GRIDDLE_ERR_UNKNOWN_OPTION' })
+})
+
+test('serve() refuses admin and statsd until its main thread runs them once per process', async () => {
+  for (const options of [{ admin: { token: TOKEN } }, { statsd: {} }]) {
+    await assert.rejects(serve({ app: '/nonexistent/app.js', workers: 1, port: 0, options }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
   }
 })
 

@@ -1,0 +1,146 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp } from 'griddle'
+import { request, sleep } from '../helpers/http.js'
+import { freePort } from '../../lib/server/ports.js'
+import { StatsdFlusher, packets, sanitizeRoute } from '../../lib/telemetry/statsd.js'
+import { KIND, Stats } from '../../lib/telemetry/stats.js'
+
+// CommonJS fixtures for the daemon live in the source tree (tsc does not copy them).
+const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url))
+
+function udpPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4')
+    s.bind(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+interface Flush { counters: Record<string, number>, gauges: Record<string, number> }
+
+/** Starts the reference daemon on loopback with the recording backend. */
+async function daemon(): Promise<{ port: number, flushes: () => Flush[], stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'griddle-statsd-'))
+  const recorderFile = join(dir, 'flushes.jsonl')
+  const port = await udpPort()
+  const config = {
+    port, address: '127.0.0.1', mgmt_port: await freePort('127.0.0.1'), mgmt_address: '127.0.0.1',
+    flushInterval: 100, backends: [fixture('statsd-recorder.cjs')], recorderFile, automaticConfigReload: false,
+  }
+  writeFileSync(join(dir, 'config.js'), JSON.stringify(config))
+  const bin = createRequire(import.meta.url).resolve('statsd/stats.js')
+  const child: ChildProcess = spawn(process.execPath, ['-r', fixture('statsd-compat.cjs'), bin, join(dir, 'config.js')], { stdio: 'ignore' })
+  const flushes = () => existsSync(recorderFile)
+    ? readFileSync(recorderFile, 'utf8').trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Flush)
+    : []
+  for (let i = 0; i < 300 && flushes().length === 0; i++) await sleep(20)
+  assert.ok(flushes().length > 0, 'the statsd daemon started and flushed')
+  return {
+    port,
+    flushes,
+    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL') }),
+  }
+}
+
+const total = (flushes: Flush[], key: string) => flushes.reduce((n, f) => n + (f.counters[key] ?? 0), 0)
+
+test('after N requests the reference StatsD daemon counts exactly N, with no bad lines', async () => {
+  const d = await daemon()
+  try {
+    const app = createApp({ statsd: { port: d.port, intervalMs: 50 } })
+    app.get('/users/:id', (req) => ({ id: req.params.id }))
+    app.get('/boom', () => { throw Object.assign(new Error('no'), { statusCode: 503 }) })
+    app.onError(() => {})
+    const { port } = await app.listen(0)
+    const N = 250
+    for (let i = 0; i < N; i++) assert.equal((await request(port, `/users/${i % 7}`)).status, 200)
+    for (let i = 0; i < 3; i++) await request(port, '/boom')
+    await sleep(150)
+    await app.close()
+    const key = 'griddle.requests.users._id.GET.200'
+    for (let i = 0; i < 100 && total(d.flushes(), key) < N; i++) await sleep(20)
+    await sleep(250)
+    const flushes = d.flushes()
+    assert.equal(total(flushes, key), N)
+    assert.equal(total(flushes, 'griddle.requests.boom.GET.503'), 3)
+    assert.equal(total(flushes, 'statsd.bad_lines_seen'), 0)
+    assert.ok(total(flushes, 'griddle.response_bytes.users._id.GET.200') > 0)
+    assert.ok(flushes.some((f) => (f.gauges['griddle.latency_ms.p99.users._id.GET.200'] ?? 0) > 0))
+    assert.ok(flushes.some((f) => (f.gauges['griddle.process.rss_bytes'] ?? 0) > 0))
+  } finally {
+    await d.stop()
+  }
+})
+
+test('lines are packed into datagrams up to the MTU, never one per metric, with dogstatsd tags when asked', async () => {
+  const server = createSocket('udp4')
+  const datagrams: string[] = []
+  server.on('message', (m) => datagrams.push(m.toString()))
+  await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()))
+  const stats = new Stats()
+  for (let r = 0; r < 40; r++) {
+    stats.nameRoute(r, `/route${r}/:id`)
+    stats.record(r, 0, 200, 0, KIND.HIT, 10_000 + r, 5)
+  }
+  const o = { host: '127.0.0.1', port: server.address().port, prefix: 'app.', intervalMs: 60_000, tags: 'dogstatsd' as const, mtu: 512 }
+  const process = () => ({
+    memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0 }, gc: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, totalMs: 0 },
+    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0,
+  })
+  const flusher = new StatsdFlusher(stats, o, process)
+  flusher.start()
+  await sleep(50)  // the socket connects
+  const lines = flusher.flush()
+  const expected = packets(lines, 512).length
+  for (let i = 0; i < 100 && datagrams.length < expected; i++) await sleep(10)
+  flusher.stop()
+  server.close()
+  assert.equal(flusher.counters.errors, 0)
+  assert.ok(lines.length > 200, `${lines.length} lines`)
+  assert.equal(datagrams.length, expected)
+  assert.ok(datagrams.length < lines.length / 5, `${datagrams.length} datagrams for ${lines.length} lines`)
+  for (const d of datagrams) assert.ok(Buffer.byteLength(d) <= 512)
+  assert.deepEqual(datagrams.join('\n').split('\n').sort(), [...lines].sort())
+  assert.ok(datagrams.join('\n').includes('app.requests:1|c|#route:/route3/:id,method:GET,status:200,arm:stable'))
+})
+
+test('UDP errors are counted, never thrown, when no daemon listens', async () => {
+  const stats = new Stats()
+  stats.record(0, 0, 200, 0, KIND.HANDLER, 1000, 1)
+  const o = { host: '127.0.0.1', port: await udpPort(), prefix: 'x.', intervalMs: 60_000, tags: 'none' as const, mtu: 1432 }
+  const flusher = new StatsdFlusher(stats, o, () => ({
+    memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0 }, gc: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, totalMs: 0 },
+    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0,
+  }))
+  flusher.start()
+  for (let i = 0; i < 50 && flusher.counters.errors === 0; i++) {
+    flusher.flush()
+    await sleep(20)
+  }
+  flusher.stop()
+  assert.ok(flusher.counters.errors > 0)
+})
+
+test('route patterns become metric path levels the daemon keeps as they are', () => {
+  assert.equal(sanitizeRoute('/users/:id'), 'users._id')
+  assert.equal(sanitizeRoute('/'), 'root')
+  assert.equal(sanitizeRoute('/files/*'), 'files.wildcard')
+  assert.equal(sanitizeRoute('/a b/c.d'), 'a_b.c_d')
+  assert.equal(sanitizeRoute(null), 'unmatched')
+})
+
+test('statsd options are checked with coded errors', () => {
+  for (const statsd of [{ port: 0 }, { tags: 'yes' }, { prefix: 'a:b' }, { intervalMs: 1 }, { mtu: 10 }, 'on']) {
+    assert.throws(() => createApp({ statsd } as never), { code: 'GRIDDLE_ERR_INVALID_OPTION' }, JSON.stringify(statsd))
+  }
+})
