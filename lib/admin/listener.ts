@@ -51,6 +51,15 @@ export function adminError(code: ErrorCode, detail?: string, status?: number): A
   return { status: s, type: JSON_TYPE, body: JSON.stringify({ statusCode: s, error: STATUS_CODES[s] ?? 'Error', message: err.message, code }) }
 }
 
+/** A handler's thrown error: its own coded answer when it names a status, else a 500. */
+function thrownAnswer(err: unknown): AdminAnswer {
+  if (err instanceof GriddleError && err.statusCode !== undefined) {
+    const s = err.statusCode
+    return json({ statusCode: s, error: STATUS_CODES[s] ?? 'Error', message: err.message, code: err.code }, s)
+  }
+  return adminError('GRIDDLE_ERR_INTERNAL', err instanceof Error ? err.message : String(err), 500)
+}
+
 export function json(value: unknown, status = 200): AdminAnswer {
   return { status, type: JSON_TYPE, body: JSON.stringify(value) }
 }
@@ -127,7 +136,7 @@ export class AdminListener {
     try {
       answer = await this.route(req)
     } catch (err) {
-      answer = adminError('GRIDDLE_ERR_INTERNAL', err instanceof Error ? err.message : String(err), 500)
+      answer = thrownAnswer(err)
     }
     this.write(res, state, answer, false)
   }

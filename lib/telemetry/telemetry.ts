@@ -6,6 +6,7 @@
  */
 import { AdminListener } from '../admin/listener.js'
 import { telemetryRoutes, type TelemetryView } from './admin-routes.js'
+import { debugRoutes } from '../admin/debug-routes.js'
 import type { StatsSnapshot } from './app-stats.js'
 import type { TelemetryOptions } from './options.js'
 import { SeriesRing } from './series.js'
@@ -40,7 +41,7 @@ export class Telemetry {
     const a = this.o.admin
     // No token, no listener: it would hand statistics (and later, releases) to anyone who can connect.
     if (a !== null && a.token.length > 0) {
-      this.admin = new AdminListener(a.token, telemetryRoutes(this.view))
+      this.admin = new AdminListener(a.token, [...telemetryRoutes(this.view), ...debugRoutes()])
       out.admin = { host: a.host, port: await this.admin.listen(a.host, a.port) }
       this.view.ring.start()
     }

@@ -1,0 +1,54 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createApp } from 'griddle'
+import { request } from '../helpers/http.js'
+
+const TOKEN = 'test-token-0123456789abcdef'
+const auth = { authorization: `Bearer ${TOKEN}` }
+
+interface ProfileNode { callFrame: { functionName: string } }
+
+test('GET /debug/profile on the admin listener returns a cpuprofile of the main thread whose nodes include the request handler', async () => {
+  // Shedding off: starting the profiler stalls the loop, which admission would read as overload.
+  const app = createApp({ admission: false, admin: { token: TOKEN } })
+  app.get('/work', () => {
+    let x = 0
+    for (let i = 0; i < 20_000; i++) x += Math.sqrt(i)
+    return { x }
+  })
+  const { port, admin } = await app.listen(0)
+  try {
+    const adminPort = admin!.port
+    const profiling = request(adminPort, '/debug/profile?seconds=1', { headers: auth })
+    // Traffic while the profile runs, bounded in count.
+    for (let i = 0; i < 200; i++) assert.equal((await request(port, '/work')).status, 200)
+    const busy = await request(adminPort, '/debug/profile?seconds=1', { headers: auth })
+    const r = await profiling
+    assert.equal(r.status, 200)
+    const profile = r.json() as { nodes: ProfileNode[], startTime: number, endTime: number, samples: number[] }
+    assert.ok(profile.endTime > profile.startTime)
+    assert.ok(profile.samples.length > 0)
+    const names = new Set(profile.nodes.map((n) => n.callFrame.functionName))
+    assert.ok(names.has('onRequest'), `the request handler is among ${profile.nodes.length} nodes`)
+    // The second request came while the first ran: one profile at a time.
+    assert.equal(busy.status, 409)
+    assert.equal((busy.json() as { code: string }).code, 'GRIDDLE_ERR_PROFILE_BUSY')
+  } finally {
+    await app.close()
+  }
+})
+
+test('/debug/profile needs the token and refuses bad input with a coded 400', async () => {
+  const app = createApp({ admission: false, admin: { token: TOKEN } })
+  const { admin } = await app.listen(0)
+  try {
+    assert.equal((await request(admin!.port, '/debug/profile?seconds=1')).status, 401)
+    for (const q of ['seconds=abc', 'seconds=0', 'seconds=100000', 'seconds=1&thread=x']) {
+      const r = await request(admin!.port, `/debug/profile?${q}`, { headers: auth })
+      assert.equal(r.status, 400, q)
+      assert.equal((r.json() as { code: string }).code, 'GRIDDLE_ERR_BAD_REQUEST', q)
+    }
+  } finally {
+    await app.close()
+  }
+})
