@@ -37,7 +37,7 @@ test('a write in one thread is visible to a read in another through a named cach
 const STRESS = `
 const { parentPort, workerData } = require('node:worker_threads')
 import('griddle').then(({ Cache }) => {
-  const { id, ms, name, maxBytes, keys } = workerData
+  const { id, ms, name, maxBytes, keys, minSets = 0 } = workerData
   const c = new Cache({ name, maxBytes })
   let s = (id + 1) * 0x9e3779b1 >>> 0
   const rnd = (n) => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s % n }
@@ -58,7 +58,11 @@ import('griddle').then(({ Cache }) => {
   const target = new Uint8Array(70000)
   const r = { ops: 0, hits: 0, torn: 0, sets: 0 }
   const end = Date.now() + ms
-  while (Date.now() < end) {
+  // On a loaded machine ms may pass before a worker has written minSets
+  // entries: go on, up to a hard bound, until it has (so that the store
+  // overflows and evictions run, whatever the machine's speed).
+  const hardEnd = end + 20000
+  while (Date.now() < end || (r.sets < minSets && Date.now() < hardEnd)) {
     for (let j = 0; j < 200; j++) {
       const op = rnd(1000), k = key(rnd(keys))
       r.ops++
@@ -85,7 +89,7 @@ test('threads writing, reading, deleting and invalidating at once never see a to
   const maxBytes = 16 << 20  // four shards, smaller than the ~30 MB the workers write: evictions run too
   const c = new Cache({ name, maxBytes })
   const results = await Promise.all(Array.from({ length: 4 }, (_, id) =>
-    run(STRESS, { id, ms: 1500, name, maxBytes, keys: 12000 })))
+    run(STRESS, { id, ms: 1500, name, maxBytes, keys: 12000, minSets: 2500 })))
   for (const r of results) {
     assert.equal(r.torn, 0)
     assert.ok(r.hits > 0 && r.sets > 0, JSON.stringify(r))
