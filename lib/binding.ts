@@ -39,6 +39,20 @@ export interface NativeBinding {
   dispatchStore(dispatcher: Dispatch, key: string, encoding: number, body: Uint8Array, ttlMs: number,
     tags: string[] | null, status: number, type: Uint8Array, variants: number, freshUntil: number): boolean
   dispatchDelete(dispatcher: Dispatch, key: string): number
+  bucketUnitHash(key: string | undefined, out: Int32Array): void
+  bucketMurmur3(key: string, seed: number): number
+  bucketUnleash(id: string, normalizer: number, seed: number): number
+  flagsOpen(name: string): FlagsEval
+  flagsExperimentFn(flags: FlagsEval): FlagsExperiment
+  flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[]): number
+  flagsCurrent(flags: FlagsEval, out: Int32Array): string | null
+  flagsExposures(flags: FlagsEval): Array<string | number>
+  readonly FLAGS_EVAL_OFF: number
+  readonly FLAGS_EVAL_DISABLED: number
+  readonly FLAGS_EVAL_STALE: number
+  readonly FLAGS_EVAL_HOLDOUT: number
+  readonly FLAGS_EVAL_UNKNOWN: number
+  readonly FLAGS_FORCE_OFF: number
   /** Test hook for the C++ API dispatch uses: a latin1 key on the named store. */
   cacheProbeLatin1(name: string, key: string, target: Uint8Array): number
 }
@@ -47,7 +61,12 @@ export interface NativeBinding {
  * The server's one call per request (native/dispatch.h): route lookup and, for
  * a cached route, the cache probe; numbers in and out through the io array.
  */
-export type Dispatch = (path: string, query?: string, ifNoneMatch?: string) => void
+export type Dispatch = (path: string, query?: string, ifNoneMatch?: string, unitKey?: string) => void
+
+/** A flag store's hot call (native/flags.cc): (seq, flag, forced, unitLo, unitHi) → variant index or a status. */
+export type FlagsEval = (seq: number, flag: number, forced: number, unitLo: number, unitHi: number) => number
+/** (seq, experiment, unitLo, unitHi, count) → arm index or a status. */
+export type FlagsExperiment = (seq: number, experiment: number, unitLo: number, unitHi: number, count: number) => number
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
 export type CacheGetInto = (key: string, target: Uint8Array) => number

@@ -43,6 +43,8 @@ export const ERRORS = {
   GRIDDLE_ERR_APP_STATE: { message: 'Not possible in this state of the app' },
   GRIDDLE_ERR_OVERLOADED: { message: 'Service Unavailable: overloaded, retry later', status: 503 },
   GRIDDLE_ERR_WORKER: { message: 'A worker thread failed' },
+  GRIDDLE_ERR_FLAGS_CONFIG: { message: 'Invalid flags config' },
+  GRIDDLE_ERR_FLAGS_SOURCE: { message: 'The flags source could not be loaded' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

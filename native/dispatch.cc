@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bucket.h"
 #include "cache.h"
 #include "router.h"
 #include "util/boundary.h"
@@ -154,16 +155,19 @@ Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
 }  // namespace
 
 // hot path: measure before changing
-// (path: string, query?: string, ifNoneMatch?: string) -> undefined. Looks the
-// route up (method codes from io), then for a cached route probes the cache,
-// copying a hit's body into the output buffer; writes everything to io.
+// (path: string, query?: string, ifNoneMatch?: string, unitKey?: string) ->
+// undefined. Looks the route up (method codes from io), then for a cached
+// route probes the cache, copying a hit's body into the output buffer; writes
+// everything to io, the unit key's hash to IO_UNIT_*.
 static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(3);
+  GRIDDLE_ARGS(4);
   auto& d = *static_cast<Dispatcher*>(fnData);
   Utf16Arg path, query, inm;
   if (!path.read(env, argv[0], "path") || !query.optional(env, argv[1], "query") ||
       !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
+  // flags: the unit key is hashed here, once per request (DESIGN.md §9).
+  if (!bucket::hashUnitArg(env, argv[3], d.io + IO_UNIT_LO)) return nullptr;
   int32_t method = d.io[IO_METHOD];
   int32_t id = method < 0 ? LOOKUP_NOT_FOUND : d.router->lookup(static_cast<uint32_t>(method), path.data, path.len);
   int32_t fallback = d.io[IO_FALLBACK];

@@ -23,6 +23,10 @@ enum DispatchIo : int {
   IO_ENCODING,       // out, on a hit: 0 identity, 1 gzip, 2 br
   IO_NOT_MODIFIED,   // out, on a hit: 1 when If-None-Match names the entry's ETag
   IO_STALE,          // out, on a hit: 1 when past its fresh time (stale-while-revalidate)
+  // flags (native/bucket.h): the unit key's hash, computed once per request
+  IO_UNIT_LO,        // out: low 32 bits of the unit hash
+  IO_UNIT_HI,        // out: high 32 bits
+  IO_UNIT_SET,       // out: 1 when a unit key was given, else 0
   IO_SIZE
 };
 

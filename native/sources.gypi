@@ -3,10 +3,12 @@
 {
   "sources": [
     "addon.cc",
+    "bucket.cc",
     "cache.cc",
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
+    "flags.cc",
     "noop-baseline.cc",
     "router-build.cc",
     "router.cc",

@@ -13,6 +13,8 @@ import { kCacheHandle, kLookup } from '../symbols.js'
 export const IO = {
   METHOD: 0, FALLBACK: 1, ACCEPT: 2, ROUTE: 3, MATCHED: 4, HIT: 5, STATUS: 6, TYPE: 7, ENCODING: 8,
   NOT_MODIFIED: 9, STALE: 10,
+  /** flags: the unit key's hash (low, high 32 bits) and whether a key was given. */
+  UNIT_LO: 11, UNIT_HI: 12, UNIT_SET: 13,
 } as const
 
 /** Per-route cache modes. */

@@ -21,6 +21,9 @@ import {
   LISTEN_EXCLUSIVE, LISTEN_SHARED, UWS_METHODS, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp,
 } from '../uws.js'
 import { checkOptions, type AppOptions, type ResolvedOptions } from './options.js'
+import { createTraffic } from '../traffic/options.js'
+import type { FlagsRuntime } from '../traffic/app-flags.js'
+import type { Traffic } from '../traffic/request-flags.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './respond.js'
@@ -81,6 +84,9 @@ export class App {
   private readonly responses: Cache
   /** Invalidation and statistics of the response cache. */
   readonly cache: AppCache
+  /** Feature flags and experiments: evaluate, status, load, exposures (docs/flags.md). */
+  readonly flags: FlagsRuntime
+  private readonly traffic: Traffic
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -117,6 +123,9 @@ export class App {
     this.responses = new Cache({ maxBytes: c.maxBytes, ...(c.name === undefined ? {} : { name: c.name }) })
     ;(this.core as { dispatcher: Dispatcher }).dispatcher = new Dispatcher(this.router as Router<unknown>, this.responses, c.maxEntryBytes + 64)
     this.cache = this.appCache()
+    const log = (line: string): void => console.error(line)
+    this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
+    this.flags = this.traffic.runtime
   }
 
   private appCache(): AppCache {
@@ -164,6 +173,14 @@ export class App {
   async listen(port: number = this.config.port): Promise<Address> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'port must be an integer from 0 to 65535')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'listen() may be called once')
+    // flags: serve nothing before the first config has loaded.
+    try {
+      await this.flags.ready
+    } catch (err) {
+      this.closed = Promise.resolve()
+      this.flags.close()
+      throw this.flags.startupError(err)
+    }
     const app = this.uws = createUwsApp()
     this.register(app)
     const host = this.config.host
@@ -206,6 +223,7 @@ export class App {
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
     if (this.sweeper !== null) clearInterval(this.sweeper)
     this.core.admission?.stop()
+    this.flags.close()
     this.uws?.close()
     this.address = null
   }
@@ -249,7 +267,7 @@ export class App {
   private register(app: UwsApp): void {
     const getCode = this.router.methodCode('GET')
     for (const [method, name] of UWS_METHODS) {
-      app[name]('/*', requestHandler(this.core, method, this.router.methodCode(method), getCode))
+      app[name]('/*', requestHandler(this.core, method, this.router.methodCode(method), getCode, this.traffic))
     }
   }
 }

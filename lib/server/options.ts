@@ -3,6 +3,7 @@ import { GriddleTypeError } from '../errors.js'
 import type { UnitKeySource } from './request.js'
 import type { RouterOptions } from '../routing/router.js'
 import type { AdmissionOptions } from './admission.js'
+import { checkFlagsOptions, checkMissing, type FlagsOptions } from '../traffic/options.js'
 
 export interface ResponseCacheOptions {
   /** Bytes the response cache may hold (default 64 MiB). */
@@ -36,6 +37,8 @@ export interface AppOptions {
   cache?: ResponseCacheOptions
   /** Load shedding: 503 + Retry-After when overloaded; `false` turns it off. */
   admission?: AdmissionOptions | false
+  /** Feature flags and experiments (docs/flags.md). */
+  flags?: FlagsOptions
 }
 
 export interface ResolvedOptions {
@@ -50,6 +53,7 @@ export interface ResolvedOptions {
   router: RouterOptions
   cache: Required<Omit<ResponseCacheOptions, 'name'>> & { name: string | undefined }
   admission: AdmissionOptions | false
+  flags: FlagsOptions | undefined
 }
 
 function fail(detail: string): never {
@@ -65,10 +69,10 @@ function int(name: string, v: unknown, dflt: number, min: number, max = 2 ** 31 
 function unitKey(v: unknown): UnitKeySource | undefined {
   if (v === undefined) return undefined
   if (v === null || typeof v !== 'object') fail('unitKey must be an object { header?, cookie? }')
-  const { header, cookie } = v as UnitKeySource
+  const { header, cookie, missing } = v as UnitKeySource
   if (header !== undefined && (typeof header !== 'string' || header.length === 0)) fail('unitKey.header must be a non-empty string')
   if (cookie !== undefined && (typeof cookie !== 'string' || cookie.length === 0)) fail('unitKey.cookie must be a non-empty string')
-  return { header, cookie }
+  return { header, cookie, missing: checkMissing(missing) }
 }
 
 export function checkOptions(options: AppOptions): ResolvedOptions {
@@ -89,6 +93,7 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     router: options.router ?? {},
     cache: cacheOptions(options.cache),
     admission: admissionOptions(options.admission),
+    flags: checkFlagsOptions(options.flags),
   }
 }
 
