@@ -41,6 +41,11 @@ export interface Evaluation {
   version: string
 }
 
+// A stale answer means another thread published between this thread's view
+// and its call: rebuild and retry. Only a writer swapping faster than a view
+// builds can exhaust this (seen only under ThreadSanitizer with 4 retries).
+const RETRIES = 64
+
 // The result of the last decide(): read right after it, on one thread.
 let lastRule: Rule | null = null
 let lastView: Compiled | null = null
@@ -68,7 +73,7 @@ function forcedBy(f: Flag, u: Unit): number {
 
 /** The native outcome for a flag (variant index, or an EVAL status), with lastRule/lastView/lastFlag set; UNKNOWN when there is no such flag. */
 export function decide(store: FlagStore, name: string, u: Unit): number {
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
     const view = lastView = attempt === 0 ? store.view ?? store.current() : store.current()
     lastRule = null
     lastUnleash = null
@@ -138,7 +143,7 @@ export function evaluate(store: FlagStore, name: string, u: Unit): Evaluation {
 /** hot path: the unit's arm, or null outside the experiment (audience, coverage, namespace, holdout, no key, unknown). */
 export function experimentArm(store: FlagStore, name: string, u: Unit, count: boolean): string | null {
   if (!u.set && u.missing === 'off') return null
-  for (let attempt = 0; attempt < 4; attempt++) {
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
     const view = attempt === 0 ? store.view ?? store.current() : store.current()
     const ce = view?.experiments.get(name)
     if (view === null || ce === undefined) return null

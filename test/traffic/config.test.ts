@@ -55,3 +55,25 @@ test('a valid config is normalized with its defaults', () => {
   assert.equal(c.version, 'v7')
   assert.deepEqual(c.flags.map((f) => [f.name, f.enabled, f.defaultValue, f.onValue, f.rollout]), [['f', true, false, true, null], ['g', true, 'x', 'y', 5]])
 })
+
+test('the shipped JSON Schema accepts the documented example and refuses what the checker refuses', async () => {
+  const { readFileSync } = await import('node:fs')
+  const { default: Ajv2020 } = await import('ajv/dist/2020.js')
+  const schema = JSON.parse(readFileSync(new URL('../../../schema/flags.schema.json', import.meta.url), 'utf8'))
+  const validate = new (Ajv2020 as unknown as new (o: object) => { compile(s: object): (d: unknown) => boolean })({ strict: false }).compile(schema)
+  const example = {
+    version: '2026-12-02',
+    flags: {
+      'new-search': { rollout: { percentage: 10, groupId: 'search' }, rules: [{ when: [{ attribute: 'country', op: 'in', values: ['SE'] }] }] },
+      checkout: { type: 'string', default: 'grey', variants: [{ name: 'red', weight: 50, payload: 'red' }, { name: 'blue', weight: 50 }] },
+    },
+    holdouts: { global: { percentage: 5 } },
+    experiments: { 'home-layout': { arms: [{ name: 'grid', weight: 1 }, { name: 'list', weight: 1 }], namespace: { name: 'home', range: [0, 0.5] }, holdout: 'global', sticky: true } },
+  }
+  assert.equal(validate(example), true)
+  assert.doesNotThrow(() => checkConfig(example))
+  for (const bad of [{ flags: { f: { rollout: '10' } } }, { flags: { f: { variants: [{ name: 'a', weight: -1 }] } } }, { flags: { f: { rules: [{ when: [{ op: 'like' }] }] } } }]) {
+    assert.equal(validate(bad), false, JSON.stringify(bad))
+    assert.throws(() => checkConfig(bad), { code: 'GRIDDLE_ERR_FLAGS_CONFIG' })
+  }
+})
