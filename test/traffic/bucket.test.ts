@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
+import { Router } from 'griddle'
 import { murmur3, unitHash, unleashNormalized } from '../../lib/traffic/bucket.js'
+import { Dispatcher, IO } from '../../lib/routing/dispatch.js'
+import { native } from '../../lib/binding.js'
 
 const require = createRequire(import.meta.url)
 const murmurhash3js = require('murmurhash3js') as { x86: { hash32(key: string, seed?: number): number } }
@@ -39,4 +42,21 @@ test('the Unleash normalization matches unleash-client, non-ASCII ids included',
     assert.equal(unleashNormalized(id, 'g1', 100), unleashUtil.normalizedStrategyValue(id, 'g1'), id.slice(0, 20))
     assert.equal(unleashNormalized(id, 'feat', 1000, 86028157), unleashUtil.normalizedVariantValue(id, 'feat', 1000), id.slice(0, 20))
   }
+})
+
+test('dispatch writes the unit hash into the io slots after its own, the same hash as app.flags uses', () => {
+  assert.equal(native.DISPATCH_IO_SIZE, IO.UNIT_SET + 1)
+  const router = new Router<string>()
+  router.add('GET', '/x', 'x')
+  const d = new Dispatcher(router as Router<unknown>, null, 1024)
+  d.io[IO.METHOD] = router.methodCode('GET')
+  d.io[IO.FALLBACK] = -1
+  for (const key of ['u1', 'ключ', 'z'.repeat(5000)]) {
+    d.dispatch('/x', undefined, undefined, key)
+    const h = unitHash(key)
+    assert.deepEqual([d.io[IO.UNIT_LO], d.io[IO.UNIT_HI], d.io[IO.UNIT_SET], d.io[IO.ROUTE]], [h.lo, h.hi, 1, 0])
+  }
+  d.dispatch('/x')
+  assert.equal(d.io[IO.UNIT_SET], 0)
+  assert.throws(() => d.dispatch('/x', undefined, undefined, 42 as unknown as string), { code: 'GRIDDLE_ERR_INVALID_ARG' })
 })
