@@ -42,7 +42,7 @@ export interface NativeBinding {
   bucketUnitHash(key: string | undefined, out: Int32Array): void
   bucketMurmur3(key: string, seed: number): number
   bucketUnleash(id: string, normalizer: number, seed: number): number
-  flagsOpen(name: string): FlagsEval
+  flagsOpen(name: string, args: Int32Array): FlagsEval
   flagsExperimentFn(flags: FlagsEval): FlagsExperiment
   flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[]): number
   flagsCurrent(flags: FlagsEval, out: Int32Array): string | null
@@ -63,10 +63,10 @@ export interface NativeBinding {
  */
 export type Dispatch = (path: string, query?: string, ifNoneMatch?: string, unitKey?: string) => void
 
-/** A flag store's hot call (native/flags.cc): (seq, flag, forced, unitLo, unitHi) → variant index or a status. */
-export type FlagsEval = (seq: number, flag: number, forced: number, unitLo: number, unitHi: number) => number
-/** (seq, experiment, unitLo, unitHi, count) → arm index or a status. */
-export type FlagsExperiment = (seq: number, experiment: number, unitLo: number, unitHi: number, count: number) => number
+/** A flag store's hot call (native/flags.cc): reads [seq, flag, forced, unitLo, unitHi] from its args array → variant index or a status. */
+export type FlagsEval = () => number
+/** Reads [seq, experiment, unitLo, unitHi, count] from the args array → arm index or a status. */
+export type FlagsExperiment = () => number
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
 export type CacheGetInto = (key: string, target: Uint8Array) => number

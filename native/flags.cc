@@ -103,6 +103,10 @@ struct FlagStore {
 struct Handle {
   std::shared_ptr<FlagStore> store;
   Slot* slot;
+  // The hot calls' arguments: an Int32Array registered once, so a call
+  // converts no JS values (five napi_get_value_int32 cost more than the call).
+  int32_t* args = nullptr;
+  napi_ref argsRef = nullptr;
 };
 
 const napi_type_tag FLAGS_TAG = {0x67726964646c6505ULL, 0x666c616773000000ULL};
@@ -265,16 +269,6 @@ Handle* unwrapHandle(napi_env env, napi_value v) {
   return static_cast<Handle*>(unwrapTagged(env, v, &FLAGS_TAG, "argument 'flags' is not a griddle flag store"));
 }
 
-bool readInts(napi_env env, napi_value* argv, int32_t* out, int n) {
-  for (int i = 0; i < n; i++) {
-    if (napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
-      throwType(env, "GRIDDLE_ERR_INVALID_ARG", "flag evaluation takes integers");
-      return false;
-    }
-  }
-  return true;
-}
-
 napi_value int32Value(napi_env env, int32_t v) {
   napi_value r;
   napi_create_int32(env, v, &r);
@@ -284,15 +278,14 @@ napi_value int32Value(napi_env env, int32_t v) {
 }  // namespace
 
 // hot path: measure before changing
-// (seq, flagIndex, forced, unitLo, unitHi) -> variant index (0 for "on"), or an
-// EvalStatus. forced >= 0 (or FORCE_OFF) is the outcome a matching rule chose
+// () -> variant index (0 for "on"), or an EvalStatus, for the arguments in the
+// registered args array: [seq, flagIndex, forced, unitLo, unitHi]. forced >= 0 (or FORCE_OFF) is the outcome a matching rule chose
 // (counted, not bucketed); -1 lets the rollout and variants decide. Counts one
 // exposure for the outcome.
 static napi_value JS_flagsEval(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(5);
-  int32_t a[5];
-  if (!readInts(env, argv, a, 5)) return nullptr;
+  GRIDDLE_ARGS(0);
   Handle& h = *static_cast<Handle*>(fnData);
+  const int32_t* a = h.args;
   Snapshot* s = enter(h);
   int32_t r;
   if (s == nullptr || s->seq != a[0]) r = EVAL_STALE;
@@ -303,13 +296,12 @@ static napi_value JS_flagsEval(napi_env env, napi_callback_info info) {
 }
 
 // hot path: measure before changing
-// (seq, experimentIndex, unitLo, unitHi, count: 0|1) -> arm index or an EvalStatus;
-// count 1 adds one exposure to the arm's counter.
+// () -> arm index or an EvalStatus, for the args array [seq, experimentIndex,
+// unitLo, unitHi, count: 0|1]; count 1 adds one exposure to the arm's counter.
 static napi_value JS_flagsExperiment(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(5);
-  int32_t a[5];
-  if (!readInts(env, argv, a, 5)) return nullptr;
+  GRIDDLE_ARGS(0);
   Handle& h = *static_cast<Handle*>(fnData);
+  const int32_t* a = h.args;
   Snapshot* s = enter(h);
   int32_t r;
   if (s == nullptr || s->seq != a[0]) r = EVAL_STALE;
@@ -319,10 +311,15 @@ static napi_value JS_flagsExperiment(napi_env env, napi_callback_info info) {
   return int32Value(env, r);
 }
 
-// (name: string) -> the store's evaluation function, also its handle for the
-// other JS_flags* calls. Every thread naming the same store shares it.
+// (name: string, args: Int32Array of 5) -> the store's evaluation function,
+// also its handle for the other JS_flags* calls; both hot calls read their
+// arguments from args. Every thread naming the same store shares the store.
 static napi_value JS_flagsOpen(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(1);
+  GRIDDLE_ARGS(2);
+  void* args;
+  size_t argsLen;
+  if (!argTypedArray(env, argv[1], "args", napi_int32_array, &args, &argsLen)) return nullptr;
+  if (argsLen < 5) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'args' needs 5 slots");
   size_t len;
   if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'name' must be a string");
   std::string key(len, '\0');
@@ -335,16 +332,20 @@ static napi_value JS_flagsOpen(napi_env env, napi_callback_info info) {
     h->store = s;
   }
   h->slot = h->store->join();
+  h->args = static_cast<int32_t*>(args);
+  napi_create_reference(env, argv[1], 1, &h->argsRef);
   napi_value fn;
   Handle* raw = h.get();
   if (napi_create_function(env, "flagsEval", NAPI_AUTO_LENGTH, JS_flagsEval, raw, &fn) != napi_ok ||
       napi_wrap(env, fn, raw,
-                [](napi_env, void* p, void*) {
+                [](napi_env env, void* p, void*) {
                   auto* hh = static_cast<Handle*>(p);
+                  napi_delete_reference(env, hh->argsRef);
                   hh->store->leave(hh->slot);
                   delete hh;
                 },
                 nullptr, nullptr) != napi_ok) {
+    napi_delete_reference(env, h->argsRef);
     h->store->leave(h->slot);
     return nullptr;
   }

@@ -90,15 +90,38 @@ function compiledOf(seq: number, c: Checked): Compiled {
 
 /** One thread's handle on a named native flag store. */
 export class FlagStore {
-  /** hot path: (seq, flag, forced, unitLo, unitHi) → variant index or an EVAL status. */
-  readonly evalFlag: FlagsEval
-  readonly evalExperiment: FlagsExperiment
+  private readonly fn: FlagsEval
+  private readonly experimentFn: FlagsExperiment
+  /** The hot calls' arguments, registered with native once. */
+  private readonly args = new Int32Array(5)
   private compiled: Compiled | null = null
   private readonly seqOut = new Int32Array(1)
 
   constructor(readonly name: string) {
-    this.evalFlag = native.flagsOpen(name)
-    this.evalExperiment = native.flagsExperimentFn(this.evalFlag)
+    this.fn = native.flagsOpen(name, this.args)
+    this.experimentFn = native.flagsExperimentFn(this.fn)
+  }
+
+  /** hot path: variant index (0 for "on") or an EVAL status; counts one exposure. */
+  evalFlag(seq: number, flag: number, forced: number, lo: number, hi: number): number {
+    const a = this.args
+    a[0] = seq
+    a[1] = flag
+    a[2] = forced
+    a[3] = lo
+    a[4] = hi
+    return this.fn()
+  }
+
+  /** hot path: arm index or an EVAL status; count adds one exposure. */
+  evalExperiment(seq: number, experiment: number, lo: number, hi: number, count: number): number {
+    const a = this.args
+    a[0] = seq
+    a[1] = experiment
+    a[2] = lo
+    a[3] = hi
+    a[4] = count
+    return this.experimentFn()
   }
 
   /**
@@ -109,7 +132,7 @@ export class FlagStore {
   publish(d: Document): Compiled {
     const checked = check(d)
     const { program, names } = programOf(checked)
-    const seq = native.flagsPublish(this.evalFlag, JSON.stringify(d), program, names)
+    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names)
     if (seq < 0) throw new Error('griddle: the flags program was refused by the native store (a compiler bug)')
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, checked)
     return this.compiled
@@ -117,7 +140,7 @@ export class FlagStore {
 
   /** The view of the current snapshot, rebuilt when another thread published; null before any. */
   current(): Compiled | null {
-    const json = native.flagsCurrent(this.evalFlag, this.seqOut)
+    const json = native.flagsCurrent(this.fn, this.seqOut)
     const seq = this.seqOut[0]!
     if (json === null) return null
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, check(JSON.parse(json) as Document))
@@ -131,7 +154,7 @@ export class FlagStore {
 
   /** Every exposure counter the store has had, by name. */
   counters(): Map<string, number> {
-    const flat = native.flagsExposures(this.evalFlag)
+    const flat = native.flagsExposures(this.fn)
     const out = new Map<string, number>()
     for (let i = 0; i < flat.length; i += 2) out.set(flat[i] as string, flat[i + 1] as number)
     return out

@@ -59,30 +59,36 @@ test('a URL that answers 500, hangs or sends 10 MB keeps the last good snapshot'
     // hang: never answer
   })
   const app = createApp({ flags: { source: { url: s.url, intervalMs: 20, timeoutMs: 200 } } })
-  await app.flags.ready
-  assert.equal(app.flags.status().version, 'u1')
-  for (const [m, says] of [['500', /answered 500/], ['hang', /no answer within 200 ms/], ['big', /maxBytes/]] as const) {
-    mode = m
-    await until(`the ${m} turn`, () => says.test(app.flags.status().lastError?.message ?? ''))
-    assert.deepEqual([app.flags.status().version, app.flags.status().lastError!.code, on(app)], ['u1', 'GRIDDLE_ERR_FLAGS_SOURCE', true])
+  try {
+    await app.flags.ready
+    assert.equal(app.flags.status().version, 'u1')
+    for (const [m, says] of [['500', /answered 500/], ['hang', /no answer within 200 ms/], ['big', /maxBytes/]] as const) {
+      mode = m
+      await until(`the ${m} turn`, () => says.test(app.flags.status().lastError?.message ?? ''), 10_000)
+      assert.deepEqual([app.flags.status().version, app.flags.status().lastError!.code, on(app)], ['u1', 'GRIDDLE_ERR_FLAGS_SOURCE', true])
+    }
+  } finally {
+    await app.close()
+    s.close()
   }
-  await app.close()
-  s.close()
 })
 
 test('listen waits for the first load, and a source that never loads is a start-up error with its reason', async () => {
   let answer: (() => void) | null = null
   const s = await server((res) => { answer = () => res.end(good('late')) })
-  const app = createApp({ flags: { source: { url: s.url, timeoutMs: 5000 } } })
-  let listening = false
-  const started = app.listen(0).then(() => { listening = true })
-  await until('the request', () => answer !== null)
-  assert.equal(listening, false)
-  answer!()
-  await started
-  assert.equal(app.flags.status().version, 'late')
-  await app.close()
-  s.close()
+  const app = createApp({ flags: { source: { url: s.url, timeoutMs: 30_000 } } })
+  try {
+    let listening = false
+    const started = app.listen(0).then(() => { listening = true })
+    await until('the request', () => answer !== null, 20_000)
+    assert.equal(listening, false)
+    answer!()
+    await started
+    assert.equal(app.flags.status().version, 'late')
+  } finally {
+    await app.close()
+    s.close()
+  }
 
   const bad = createApp({ flags: { source: { file: join(tmpdir(), 'griddle-no-such-flags.json') } } })
   await assert.rejects(bad.listen(0), (err: { code: string, message: string }) => err.code === 'GRIDDLE_ERR_FLAGS_SOURCE' && /never loaded.*no-such-flags/.test(err.message))
