@@ -43,6 +43,9 @@ export interface DispatchLayout {
   readonly IO_STALE: number
   readonly IO_SIZE: number
   readonly IO_TOTAL: number
+  readonly IO_UNIT_LO: number
+  readonly IO_UNIT_HI: number
+  readonly IO_UNIT_SET: number
   readonly HIT_MISS: number
   readonly HIT_TOO_LARGE: number
   readonly TYPE_LENGTH_MASK: number
@@ -124,13 +127,32 @@ export interface NativeBinding {
   snapshotCheckStop(check: SnapshotCheck): [number, number, number]
   /** Snapshots replaced but not yet freed. */
   snapshotRetired(router: RouterLookup): number
+  bucketUnitHash(key: string | undefined, out: Int32Array): void
+  bucketMurmur3(key: string, seed: number): number
+  bucketUnleash(id: string, normalizer: number, seed: number): number
+  flagsOpen(name: string, args: Int32Array): FlagsEval
+  flagsExperimentFn(flags: FlagsEval): FlagsExperiment
+  flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[]): number
+  flagsCurrent(flags: FlagsEval, out: Int32Array): string | null
+  flagsExposures(flags: FlagsEval): Array<string | number>
+  readonly FLAGS_EVAL_OFF: number
+  readonly FLAGS_EVAL_DISABLED: number
+  readonly FLAGS_EVAL_STALE: number
+  readonly FLAGS_EVAL_HOLDOUT: number
+  readonly FLAGS_EVAL_UNKNOWN: number
+  readonly FLAGS_FORCE_OFF: number
 }
 
 /**
  * The server's one call per request (native/dispatch.h): route lookup and, for
  * a cached route, the cache probe; numbers in and out through the io array.
  */
-export type Dispatch = (path: string, query?: string, ifNoneMatch?: string) => void
+export type Dispatch = (path: string, query?: string, ifNoneMatch?: string, unitKey?: string) => void
+
+/** A flag store's hot call (native/flags.cc): reads [seq, flag, forced, unitLo, unitHi] from its args array → variant index or a status. */
+export type FlagsEval = () => number
+/** Reads [seq, experiment, unitLo, unitHi, count] from the args array → arm index or a status. */
+export type FlagsExperiment = () => number
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
 export type CacheGetInto = (key: string, target: Uint8Array) => number

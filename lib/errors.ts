@@ -48,6 +48,8 @@ export const ERRORS = {
   GRIDDLE_ERR_WORKER: { message: 'A worker thread failed' },
   GRIDDLE_ERR_UNAUTHORIZED: { message: 'Unauthorized: the admin listener needs its bearer token', status: 401 },
   GRIDDLE_ERR_PROFILE_BUSY: { message: 'A profile is already running; one at a time', status: 409 },
+  GRIDDLE_ERR_FLAGS_CONFIG: { message: 'Invalid flags config' },
+  GRIDDLE_ERR_FLAGS_SOURCE: { message: 'The flags source could not be loaded' },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

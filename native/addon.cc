@@ -3,8 +3,10 @@
 // any number of worker threads at once (context-aware).
 #include <node_api.h>
 
+#include "bucket.h"
 #include "cache.h"
 #include "dispatch.h"
+#include "flags.h"
 #include "noop-baseline.h"
 #include "router.h"
 #include "stats.h"
@@ -14,7 +16,8 @@ namespace griddle {
 
 static napi_value init(napi_env env, napi_value exports) {
   if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
-      !initDispatch(env, exports) || !stats::initStats(env, exports) || !initSnapshotCheck(env, exports))
+      !initDispatch(env, exports) || !stats::initStats(env, exports) || !initSnapshotCheck(env, exports) ||
+      !bucket::initBucket(env, exports) || !flags::initFlags(env, exports))
     return nullptr;
   return exports;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bucket.h"
 #include "cache.h"
 #include "dispatch-key.h"
 #include "router.h"
@@ -131,17 +132,20 @@ Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
 }  // namespace
 
 // hot path: measure before changing
-// (path: string, query?: string, ifNoneMatch?: string) -> undefined. Looks the
+// (path: string, query?: string, ifNoneMatch?: string, unitKey?: string) -> undefined. Looks the
 // route up in the current snapshot (method codes from io), then for a route
 // cached under the default key probes the cache, copying a hit's body into the
 // output buffer; writes everything to io. One snapshot serves the whole call.
+// The unit key's hash goes to io[UNIT_*].
 static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(3);
+  GRIDDLE_ARGS(4);
   auto& d = *static_cast<Dispatcher*>(fnData);
   Utf16Arg path, query, inm;
   if (!path.read(env, argv[0], "path") || !query.optional(env, argv[1], "query") ||
       !inm.optional(env, argv[2], "ifNoneMatch"))
     return nullptr;
+  // flags: the unit key is hashed here, once per request (DESIGN.md §9).
+  if (!bucket::hashUnitArg(env, argv[3], d.io + Io::UNIT_LO)) return nullptr;
   if (d.io[IO_STATS_COUNT] != 0) recordWaiting(d);  // statistics
   RouterHandle& r = *d.router;
   const RouteSnapshot& snap = r.read();
@@ -400,6 +404,7 @@ bool initDispatch(napi_env env, napi_value exports) {
       {"IO_ROUTE", Io::ROUTE}, {"IO_MATCHED", Io::MATCHED}, {"IO_HIT", Io::HIT},
       {"IO_STATUS", Io::STATUS}, {"IO_TYPE", Io::TYPE}, {"IO_ENCODING", Io::ENCODING},
       {"IO_NOT_MODIFIED", Io::NOT_MODIFIED}, {"IO_STALE", Io::STALE}, {"IO_SIZE", Io::SIZE},
+       {"IO_UNIT_LO", Io::UNIT_LO}, {"IO_UNIT_HI", Io::UNIT_HI}, {"IO_UNIT_SET", Io::UNIT_SET},
        {"IO_STATS_COUNT", IO_STATS_COUNT}, {"IO_STATS_FIRST", IO_STATS_FIRST}, {"IO_TOTAL", IO_TOTAL},
       {"HIT_MISS", Io::HIT_MISS}, {"HIT_TOO_LARGE", Io::HIT_TOO_LARGE}, {"TYPE_LENGTH_MASK", Io::TYPE_LENGTH_MASK},
       {"ENCODING_IDENTITY", ENCODING_IDENTITY}, {"ENCODING_GZIP", ENCODING_GZIP}, {"ENCODING_BR", ENCODING_BR},

@@ -27,6 +27,10 @@ struct DispatchIo {
     ENCODING,       // out, on a hit: ENCODING_*
     NOT_MODIFIED,   // out, on a hit: 1 when If-None-Match names the entry's ETag
     STALE,          // out, on a hit: 1 when past its fresh time (stale-while-revalidate)
+    // flags (native/bucket.h): the unit key's hash, computed once per request
+    UNIT_LO,        // out: low 32 bits of the unit hash
+    UNIT_HI,        // out: high 32 bits
+    UNIT_SET,       // out: 1 when a unit key was given, else 0
     SIZE
   };
   static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached

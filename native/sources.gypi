@@ -3,11 +3,13 @@
 {
   "sources": [
     "addon.cc",
+    "bucket.cc",
     "cache.cc",
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
     "dispatch-key.cc",
+    "flags.cc",
     "noop-baseline.cc",
     "router-build.cc",
     "router-match.cc",

@@ -16,6 +16,8 @@ export const IO = {
   METHOD: L.IO_METHOD, FALLBACK: L.IO_FALLBACK, ACCEPT: L.IO_ACCEPT, ROUTE: L.IO_ROUTE, MATCHED: L.IO_MATCHED,
   HIT: L.IO_HIT, STATUS: L.IO_STATUS, TYPE: L.IO_TYPE, ENCODING: L.IO_ENCODING, NOT_MODIFIED: L.IO_NOT_MODIFIED,
   STALE: L.IO_STALE, SIZE: L.IO_SIZE,
+  /** flags: the unit key's hash (low, high 32 bits) and whether a key was given. */
+  UNIT_LO: L.IO_UNIT_LO, UNIT_HI: L.IO_UNIT_HI, UNIT_SET: L.IO_UNIT_SET,
 } as const
 
 /**

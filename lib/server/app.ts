@@ -30,6 +30,9 @@ import { AppStats } from '../telemetry/app-stats.js'
 import { StatsListener } from '../telemetry/record.js'
 import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
 import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from '../telemetry/prometheus.js'
+import { createTraffic } from '../traffic/options.js'
+import type { FlagsRuntime } from '../traffic/app-flags.js'
+import type { Traffic } from '../traffic/request-flags.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -90,6 +93,9 @@ export class App {
   /** Live statistics: per route, method, status and arm, shared by every thread of a serve() cluster. */
   readonly stats: AppStats
   private readonly telemetry: Telemetry
+  /** Feature flags and experiments: evaluate, status, load, exposures (docs/flags.md). */
+  readonly flags: FlagsRuntime
+  private readonly traffic: Traffic
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -142,6 +148,9 @@ export class App {
         return renderMetrics(this.stats.native, this.stats.snapshot())
       })
     }
+    const log = (line: string): void => console.error(line)
+    this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
+    this.flags = this.traffic.runtime
   }
 
   private appCache(): AppCache {
@@ -190,6 +199,14 @@ export class App {
   async listen(port: number = this.config.port): Promise<Address & TelemetryAddress> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'port must be an integer from 0 to 65535')
     if (this.uws !== null || this.closed !== null) throw new GriddleError('GRIDDLE_ERR_APP_STATE', 'listen() may be called once')
+    // flags: serve nothing before the first config has loaded.
+    try {
+      await this.flags.ready
+    } catch (err) {
+      this.closed = Promise.resolve()
+      this.flags.close()
+      throw this.flags.startupError(err)
+    }
     const app = this.uws = createUwsApp()
     this.register(app)
     const host = this.config.host
@@ -242,6 +259,7 @@ export class App {
     stopDeadlines(this.core)
     this.core.admission?.stop()
     this.stopTelemetry()
+    this.flags.close()
     this.uws?.close()
     this.address = null
   }
@@ -306,16 +324,16 @@ export class App {
     const own = new Set<string>()
     for (const [method, name] of UWS_METHODS) {
       own.add(method)
-      app[name]('/*', requestHandler(core, method, this.router.methodCode(method), getCode))
+      app[name]('/*', requestHandler(core, method, this.router.methodCode(method), getCode, this.traffic))
     }
     const others = new Map<string, UwsHandler>()
     for (const method of this.router.methods()) {
-      if (!own.has(method)) others.set(method, requestHandler(core, method, this.router.methodCode(method), getCode))
+      if (!own.has(method)) others.set(method, requestHandler(core, method, this.router.methodCode(method), getCode, this.traffic))
     }
     app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod()
       // A method no route uses: its own handler, built here (slow path), answers 404 or 405.
-      ;(others.get(method) ?? requestHandler(core, method, -1, getCode))(res, req)
+      ;(others.get(method) ?? requestHandler(core, method, -1, getCode, this.traffic))(res, req)
     })
   }
 }

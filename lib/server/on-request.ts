@@ -17,6 +17,7 @@ import { IO } from '../routing/dispatch.js'
 import { acceptMask } from '../cache/accept-encoding.js'
 import { cachedMiss, refreshStale } from '../cache/cached-request.js'
 import type { UwsHandler, UwsRequest, UwsResponse } from '../uws.js'
+import { attachTraffic, type Traffic } from '../traffic/request-flags.js'
 
 /** Methods whose route answers, for a path, in the order routes were added (slow path). */
 export function allowedMethods(core: Core, path: string): string[] {
@@ -87,7 +88,7 @@ function miss(core: Core, res: UwsResponse, start: number, method: string, path:
  * The handler registered with uWS for one method. `code` is the router's code
  * for it (-1 when no route uses it); HEAD falls back to the GET routes.
  */
-export function requestHandler(core: Core, method: string, code: number, getCode: number): UwsHandler {
+export function requestHandler(core: Core, method: string, code: number, getCode: number, traffic: Traffic): UwsHandler {
   const head = method === 'HEAD'
   return function onRequest(res: UwsResponse, req: UwsRequest): void {
     // A clock read costs about as much as the route lookup (bench/results/http.md): only a listener pays for it.
@@ -110,7 +111,9 @@ export function requestHandler(core: Core, method: string, code: number, getCode
       const v = req.getHeader('if-none-match')
       if (v.length > 0) inm = v
     }
-    core.dispatcher.dispatch(path, rawQuery, inm)
+    // flags: dispatch hashes the unit key once (lib/traffic).
+    const unitKey = traffic.hashing ? traffic.readKey(req) : undefined
+    core.dispatcher.dispatch(path, rawQuery, inm, unitKey)
     const id = io[IO.ROUTE]!
     if (id < 0) return miss(core, res, start, method, path, id)
     const entry = core.entries[id]!
@@ -129,6 +132,7 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     const url = rawQuery === undefined ? path : path + '?' + rawQuery
     const request = new Request(method, url, path, params, parseQuery(rawQuery), headers, core.unit(headers), reply)
     reply[kRequest] = request
+    attachTraffic(request, traffic, io, IO.UNIT_LO)
     if (hit) return refreshStale(core, entry, request, reply, rawQuery)
     if (entry.cache !== null && cachedMiss(core, entry, request, reply, rawQuery, inm)) return
     if (entry.readsBody && announcesBody(headers)) return readBody(core, entry, request, reply)

@@ -4,6 +4,7 @@ import type { UnitKeySource } from './request.js'
 import type { RouterOptions } from '../routing/router.js'
 import type { AdmissionOptions } from './admission.js'
 import { telemetryOptions, type AdminOptions, type MetricsOptions, type StatsdOptions, type TelemetryOptions } from '../telemetry/options.js'
+import { checkFlagsOptions, checkMissing, type FlagsOptions } from '../traffic/options.js'
 
 export interface ResponseCacheOptions {
   /** Bytes the response cache may hold (default 64 MiB). */
@@ -43,6 +44,8 @@ export interface AppOptions {
   statsd?: StatsdOptions
   /** Serve Prometheus text on the app itself too (no token: for private networks). */
   metrics?: MetricsOptions
+  /** Feature flags and experiments (docs/flags.md). */
+  flags?: FlagsOptions
 }
 
 export interface ResolvedOptions {
@@ -58,19 +61,24 @@ export interface ResolvedOptions {
   cache: Required<Omit<ResponseCacheOptions, 'name'>> & { name: string | undefined }
   admission: AdmissionOptions | false
   telemetry: TelemetryOptions
+  flags: FlagsOptions | undefined
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
-  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics'] as const satisfies ReadonlyArray<keyof AppOptions>
+  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags'] as const satisfies ReadonlyArray<keyof AppOptions>
 const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
 const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
-const UNIT_KEY_OPTIONS = ['header', 'cookie'] as const satisfies ReadonlyArray<keyof UnitKeySource>
+const UNIT_KEY_OPTIONS = ['header', 'cookie', 'missing'] as const satisfies ReadonlyArray<keyof UnitKeySource>
 
 function unitKey(v: unknown): UnitKeySource | undefined {
   if (v === undefined) return undefined
   const o = objectOption('unitKey', v)
   knownKeys(o, UNIT_KEY_OPTIONS, 'createApp', 'unitKey.')
-  return { header: stringOption('unitKey.header', o.header, undefined), cookie: stringOption('unitKey.cookie', o.cookie, undefined) }
+  return {
+    header: stringOption('unitKey.header', o.header, undefined),
+    cookie: stringOption('unitKey.cookie', o.cookie, undefined),
+    missing: checkMissing(o.missing),
+  }
 }
 
 /** Checks createApp's options: each value, and no option griddle does not know. */
@@ -92,6 +100,7 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     cache: cacheOptions(options.cache),
     admission: admissionOptions(options.admission),
     telemetry: telemetryOptions(options),
+    flags: checkFlagsOptions(options.flags),
   }
 }
 

@@ -6,6 +6,7 @@ import fqs from 'fast-querystring'
 import { ABORTED, type Reply } from './reply.js'
 import { kCacheKey, kController, kReply, kState } from '../symbols.js'
 import type { UwsRequest } from '../uws.js'
+import { flagsOf, kFlags, kTraffic, kUnitHashed, kUnitHi, kUnitLo, type RequestFlags, type Traffic } from '../traffic/request-flags.js'
 
 /** Header and query objects without a prototype, so `constructor` or `__proto__` are plain keys. */
 export type Dict = Record<string, string>
@@ -52,6 +53,24 @@ export class Request {
     }
     return controller.signal
   }
+
+  // flags (lib/traffic/request-flags.ts): the unit hash dispatch computed, and
+  // the accessor, made on first use.
+  [kTraffic]: Traffic | null = null;
+  [kUnitLo] = 0;
+  [kUnitHi] = 0;
+  [kUnitHashed] = -1;
+  [kFlags]: RequestFlags | null = null
+
+  /** Feature flags for this request's unit: isEnabled, variant, value. */
+  get flags(): RequestFlags {
+    return flagsOf(this)
+  }
+
+  /** The unit's arm of an experiment, or null when outside it; counts one exposure. */
+  experiment(name: string): string | null {
+    return flagsOf(this).experiment(name)
+  }
 }
 
 let target: Dict = new Empty()
@@ -75,6 +94,8 @@ export function parseQuery(raw: string | undefined): Record<string, unknown> {
 export interface UnitKeySource {
   header?: string
   cookie?: string
+  /** Flags and experiments for a request without a key: "off" (default: defaults, no arm) or "empty" (bucketed as the key ""). */
+  missing?: 'off' | 'empty'
 }
 
 export type UnitReader = (headers: Dict) => string

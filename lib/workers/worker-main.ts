@@ -28,8 +28,10 @@ process.on('uncaughtException', (err) => {
 async function main(): Promise<void> {
   const mod = await import(data.app) as { default?: (app: App) => unknown }
   if (typeof mod.default !== 'function') throw new Error(`${data.app} has no default export (app) => void`)
-  const options = data.options as { cache?: { maxBytes?: number } }
-  app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName } })
+  const options = data.options as { cache?: { maxBytes?: number }, flags?: { name?: string } }
+  // flags: every worker of the cluster reads one native flag store.
+  const flags = options.flags === undefined ? {} : { flags: { ...options.flags, name: options.flags.name ?? `${data.cacheName}-flags` } }
+  app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName }, ...flags })
   await mod.default(app)
   const address = await app.listen(data.port)
   port.on('message', (m: { type: string }) => {

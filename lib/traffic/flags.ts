@@ -1,0 +1,162 @@
+/**
+ * The TypeScript twin of native/flags.*: compiles a checked config into the
+ * native program and publishes it into a named store shared by every thread
+ * of the process. The native snapshot is the one source of truth: it keeps
+ * the document's JSON, and each thread rebuilds its rule closures from it
+ * when the snapshot's sequence number moves (a stale evaluation says so).
+ */
+import { native, type FlagsEval, type FlagsExperiment } from '../binding.js'
+import { seedOf } from './bucket.js'
+import { checkConfig, type Config, type Experiment, type Flag } from './config.js'
+import { checkUnleash, type UnleashFeature } from './unleash.js'
+
+export const EVAL = {
+  OFF: native.FLAGS_EVAL_OFF, DISABLED: native.FLAGS_EVAL_DISABLED, STALE: native.FLAGS_EVAL_STALE,
+  HOLDOUT: native.FLAGS_EVAL_HOLDOUT, UNKNOWN: native.FLAGS_EVAL_UNKNOWN, FORCE_OFF: native.FLAGS_FORCE_OFF,
+} as const
+
+/** A config as stored: griddle's own format, or an Unleash client features document. */
+export type Document = { kind: 'griddle', doc: unknown } | { kind: 'unleash', doc: unknown }
+
+export interface CompiledFlag { index: number, flag: Flag }
+export interface CompiledExperiment { index: number, experiment: Experiment }
+
+/** One thread's view of a native snapshot: same indices, rule closures rebuilt from its JSON. */
+export interface Compiled {
+  readonly seq: number
+  /** The config's own version (its `version` field), else the snapshot's sequence number. */
+  readonly version: string
+  readonly kind: Document['kind']
+  readonly flags: Map<string, CompiledFlag>
+  readonly experiments: Map<string, CompiledExperiment>
+  readonly unleash: Map<string, { index: number, feature: UnleashFeature }>
+}
+
+interface Checked { kind: Document['kind'], config: Config | null, features: UnleashFeature[] }
+
+function check(d: Document): Checked {
+  if (d.kind === 'unleash') return { kind: 'unleash', config: null, features: checkUnleash(d.doc) }
+  return { kind: 'griddle', config: checkConfig(d.doc), features: [] }
+}
+
+const bp = (fraction: number): number => Math.round(fraction * 10000)
+
+function flagRecord(f: Flag, program: number[], names: string[]): void {
+  const seed = seedOf(`rollout\u0000${f.groupId}`)
+  const variantSeed = seedOf(`variant\u0000${f.seed}`)
+  program.push(f.enabled ? 1 : 0, f.rollout === null ? -1 : Math.round(f.rollout * 100), ...seed, ...variantSeed, f.variants.length)
+  for (const v of f.variants) program.push(v.weight)
+  names.push(`flag\u0000${f.name}\u0000off`)
+  if (f.variants.length === 0) names.push(`flag\u0000${f.name}\u0000on`)
+  for (const v of f.variants) names.push(`flag\u0000${f.name}\u0000${v.name}`)
+}
+
+function experimentRecord(e: Experiment, program: number[], names: string[]): void {
+  const ns = e.namespace
+  program.push(e.enabled ? 1 : 0, ...seedOf(`experiment\u0000${e.seed}`), bp(e.coverage),
+    ...(ns === null ? [0, 0] : seedOf(`namespace\u0000${ns.name}`)), ns === null ? 0 : bp(ns.start), ns === null ? 10000 : bp(ns.end),
+    ...(e.holdout === null ? [0, 0] : seedOf(`holdout\u0000${e.holdout.name}`)), e.holdout === null ? 0 : Math.round(e.holdout.percentage * 100),
+    e.sticky ? 1 : 0, e.arms.length)
+  for (const a of e.arms) program.push(a.weight)
+  for (const a of e.arms) names.push(`experiment\u0000${e.name}\u0000${a.name}`)
+}
+
+function programOf(c: Checked): { program: Float64Array, names: string[] } {
+  const program: number[] = []
+  const names: string[] = []
+  if (c.config === null) {
+    program.push(c.features.length, 0)
+    for (const f of c.features) {
+      program.push(f.enabled ? 1 : 0, -1, 0, 0, 0, 0, 0)
+      names.push(`flag\u0000${f.name}\u0000off`, `flag\u0000${f.name}\u0000on`)
+    }
+  } else {
+    program.push(c.config.flags.length, c.config.experiments.length)
+    for (const f of c.config.flags) flagRecord(f, program, names)
+    for (const e of c.config.experiments) experimentRecord(e, program, names)
+  }
+  return { program: Float64Array.from(program), names }
+}
+
+function compiledOf(seq: number, c: Checked): Compiled {
+  const flags = new Map<string, CompiledFlag>()
+  const experiments = new Map<string, CompiledExperiment>()
+  const unleash = new Map<string, { index: number, feature: UnleashFeature }>()
+  c.config?.flags.forEach((flag, index) => flags.set(flag.name, { index, flag }))
+  c.config?.experiments.forEach((experiment, index) => experiments.set(experiment.name, { index, experiment }))
+  c.features.forEach((feature, index) => unleash.set(feature.name, { index, feature }))
+  return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash }
+}
+
+/** One thread's handle on a named native flag store. */
+export class FlagStore {
+  private readonly fn: FlagsEval
+  private readonly experimentFn: FlagsExperiment
+  /** The hot calls' arguments, registered with native once. */
+  private readonly args = new Int32Array(5)
+  private compiled: Compiled | null = null
+  private readonly seqOut = new Int32Array(1)
+
+  constructor(readonly name: string) {
+    this.fn = native.flagsOpen(name, this.args)
+    this.experimentFn = native.flagsExperimentFn(this.fn)
+  }
+
+  /** hot path: variant index (0 for "on") or an EVAL status; counts one exposure. */
+  evalFlag(seq: number, flag: number, forced: number, lo: number, hi: number): number {
+    const a = this.args
+    a[0] = seq
+    a[1] = flag
+    a[2] = forced
+    a[3] = lo
+    a[4] = hi
+    return this.fn()
+  }
+
+  /** hot path: arm index or an EVAL status; count adds one exposure. */
+  evalExperiment(seq: number, experiment: number, lo: number, hi: number, count: number): number {
+    const a = this.args
+    a[0] = seq
+    a[1] = experiment
+    a[2] = lo
+    a[3] = hi
+    a[4] = count
+    return this.experimentFn()
+  }
+
+  /**
+   * Checks, compiles and publishes a document; throws a coded config error and
+   * leaves the current snapshot in place when it is bad. Returns the view of
+   * the published snapshot (the current one when the document is unchanged).
+   */
+  publish(d: Document): Compiled {
+    const checked = check(d)
+    const { program, names } = programOf(checked)
+    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names)
+    if (seq < 0) throw new Error('griddle: the flags program was refused by the native store (a compiler bug)')
+    if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, checked)
+    return this.compiled
+  }
+
+  /** The view of the current snapshot, rebuilt when another thread published; null before any. */
+  current(): Compiled | null {
+    const json = native.flagsCurrent(this.fn, this.seqOut)
+    const seq = this.seqOut[0]!
+    if (json === null) return null
+    if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, check(JSON.parse(json) as Document))
+    return this.compiled
+  }
+
+  /** The last view built, without asking native (the hot path's copy; evaluations detect staleness). */
+  get view(): Compiled | null {
+    return this.compiled
+  }
+
+  /** Every exposure counter the store has had, by name. */
+  counters(): Map<string, number> {
+    const flat = native.flagsExposures(this.fn)
+    const out = new Map<string, number>()
+    for (let i = 0; i < flat.length; i += 2) out.set(flat[i] as string, flat[i + 1] as number)
+    return out
+  }
+}
