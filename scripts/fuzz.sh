@@ -121,7 +121,14 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 for t in "${targets[@]}"; do
   corpus="native/fuzz/corpus/$t"
   mkdir -p "$corpus"
-  flags=(-max_len=1024 -timeout=10 -print_final_stats=1 "-artifact_prefix=$build/artifacts/$t-")
+  # Long enough for every shape each target handles (the router's 31-parameter
+  # route, parameters over maxParamLength 100); longer inputs only cost time.
+  case "$t" in
+    url) max_len=512 ;;
+    router) max_len=1024 ;;
+    cache-key) max_len=256 ;;
+  esac
+  flags=("-max_len=$max_len" -timeout=10 -print_final_stats=1 "-artifact_prefix=$build/artifacts/$t-")
   [ -f "native/fuzz/$t.dict" ] && flags+=("-dict=native/fuzz/$t.dict")
   [ -n "$seconds" ] && flags+=("-max_total_time=$seconds")
   [ -n "$runs" ] && flags+=("-runs=$runs")

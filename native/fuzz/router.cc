@@ -163,27 +163,28 @@ bool normalise(const std::u16string& raw, size_t from, size_t to, const RouterOp
 }
 
 void checkMatch(const std::u16string& raw, size_t end, const Options& o, int32_t route, const int32_t* out) {
-  const std::string at = show(raw) + " route " + std::to_string(route);
+  auto at = [&] { return show(raw) + " route " + std::to_string(route); };
   const Route& r = routes()[route];
   Shape shape = shapeOf(r, o.router.caseSensitive);
   const size_t values = shape.wildcard.size();
-  FUZZ_CHECK(out[OUT_COUNT] == static_cast<int32_t>(values), at);
+  FUZZ_CHECK(out[OUT_COUNT] == static_cast<int32_t>(values), at());
   size_t prev = 0;
   std::u16string gap, value;
   for (size_t i = 0; i <= values; i++) {
     size_t start = i < values ? static_cast<size_t>(out[OUT_PAIRS + 2 * i]) : end;
     size_t stop = i < values ? static_cast<size_t>(out[OUT_PAIRS + 2 * i + 1]) : end;
-    // Spans lie in the path part of the input, in order, and do not overlap.
-    FUZZ_CHECK(out[OUT_PAIRS + 2 * (i < values ? i : 0)] >= 0 && prev <= start && start <= stop && stop <= end, at);
-    FUZZ_CHECK(normalise(raw, prev, start, o.router, &gap), at);
+    // Spans lie in the path part of the input, in order, and do not overlap
+    // (a negative offset read as size_t is past the end).
+    FUZZ_CHECK(prev <= start && start <= stop && stop <= end, at());
+    FUZZ_CHECK(normalise(raw, prev, start, o.router, &gap), at());
     const std::u16string& text = shape.texts[i];
     bool last = i == values;
     bool trailing = last && o.router.ignoreTrailingSlash && gap == text + u"/" && end > 1;
-    FUZZ_CHECK(gap == text || trailing, at + " text " + show(gap) + " want " + show(text));
+    FUZZ_CHECK(gap == text || trailing, at() + " text " + show(gap) + " want " + show(text));
     if (i < values && !shape.wildcard[i]) {
-      FUZZ_CHECK(raw.find(u'/', start) >= stop, at);
-      FUZZ_CHECK(normalise(raw, start, stop, RouterOptions{}, &value), at);
-      FUZZ_CHECK(url::decodedLength(value.data(), value.size()) <= o.router.maxParamLength, at);
+      FUZZ_CHECK(raw.find(u'/', start) >= stop, at());
+      FUZZ_CHECK(normalise(raw, start, stop, RouterOptions{}, &value), at());
+      FUZZ_CHECK(url::decodedLength(value.data(), value.size()) <= o.router.maxParamLength, at());
     }
     prev = stop;
   }
@@ -200,10 +201,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int32_t* out = b.out;
 
   int32_t route = b.core->lookup(method, raw.data(), raw.size());
-  const std::string at = show(raw) + " status " + std::to_string(route);
+  // Built only when a check fails: showing every input would cost more than the checks.
+  auto at = [&] { return show(raw) + " status " + std::to_string(route); };
   // GRIDDLE_FUZZ_TRACE=1 prints each answer, to see what a seed or crash input reaches.
   static const bool trace = std::getenv("GRIDDLE_FUZZ_TRACE") != nullptr;
-  if (trace) std::fprintf(stderr, "options %d method %u: %s\n", o.index, method, at.c_str());
+  if (trace) std::fprintf(stderr, "options %d method %u: %s\n", o.index, method, at().c_str());
   size_t end = raw.find_first_of(u"?#");
   if (end == std::u16string::npos) end = raw.size();
   bool origin = !raw.empty() && raw[0] == u'/';
@@ -211,15 +213,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool decodes = normalise(raw, 0, end, o.router, &whole);
 
   if (method == 2) {
-    FUZZ_CHECK(route == LOOKUP_NOT_FOUND, at);
+    FUZZ_CHECK(route == LOOKUP_NOT_FOUND, at());
   } else if (!origin) {
-    FUZZ_CHECK(route == LOOKUP_NOT_ORIGIN, at);
+    FUZZ_CHECK(route == LOOKUP_NOT_ORIGIN, at());
   } else if (!decodes) {
-    FUZZ_CHECK(route == LOOKUP_BAD_URL, at);
+    FUZZ_CHECK(route == LOOKUP_BAD_URL, at());
   } else {
     FUZZ_CHECK(route == LOOKUP_NOT_FOUND || route == LOOKUP_PARAM_TOO_LONG ||
                    (route >= 0 && static_cast<size_t>(route) < routes().size() && routes()[route].method == method),
-               at);
+               at());
   }
   // A path spelled exactly as a static route's text (as a client encodes
   // it: "/100%" is requested as "/100%25") finds that route, whatever the
@@ -228,22 +230,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Route& r = routes()[id];
     if (r.method == method && r.parts.size() == 1 && r.parts[0][0] == u's' &&
         raw.compare(0, end, r.parts[0], 1, std::u16string::npos) == 0) {
-      FUZZ_CHECK(route == static_cast<int32_t>(id), at);
+      FUZZ_CHECK(route == static_cast<int32_t>(id), at());
     }
   }
   if (route < 0) return 0;
 
   int32_t flags = out[OUT_FLAGS];
-  FUZZ_CHECK((flags & ~(FLAG_DECODE | FLAG_COLLAPSE)) == 0, at);
-  FUZZ_CHECK(((flags & FLAG_DECODE) != 0) == (raw.substr(0, end).find(u'%') != std::u16string::npos), at);
-  FUZZ_CHECK(!(flags & FLAG_COLLAPSE) || o.router.ignoreDuplicateSlashes, at);
+  FUZZ_CHECK((flags & ~(FLAG_DECODE | FLAG_COLLAPSE)) == 0, at());
+  FUZZ_CHECK(((flags & FLAG_DECODE) != 0) == (raw.substr(0, end).find(u'%') != std::u16string::npos), at());
+  FUZZ_CHECK(!(flags & FLAG_COLLAPSE) || o.router.ignoreDuplicateSlashes, at());
   checkMatch(raw, end, o, route, out);
 
   // The same lookup through the out array (as JS calls it) gives the same answer.
   std::vector<int32_t> first(out + OUT_FLAGS, out + OUT_PAIRS + 2 * out[OUT_COUNT]);
   out[OUT_METHOD] = static_cast<int32_t>(method);
   b.core->lookupInto(raw.data(), raw.size());
-  FUZZ_CHECK(out[OUT_ROUTE] == route, at);
-  FUZZ_CHECK(std::vector<int32_t>(out + OUT_FLAGS, out + OUT_PAIRS + 2 * out[OUT_COUNT]) == first, at);
+  FUZZ_CHECK(out[OUT_ROUTE] == route, at());
+  FUZZ_CHECK(std::vector<int32_t>(out + OUT_FLAGS, out + OUT_PAIRS + 2 * out[OUT_COUNT]) == first, at());
   return 0;
 }
