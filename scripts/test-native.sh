@@ -15,7 +15,8 @@ export GRIDDLE_EXPECT_SANITIZED=1
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 shopt -s nullglob
-tests=(dist/test/binding.test.js dist/test/routing/*.test.js dist/test/cache/cache*.test.js dist/test/telemetry/stats.test.js)
+tests=(dist/test/binding.test.js dist/test/routing/*.test.js dist/test/cache/cache*.test.js dist/test/telemetry/stats.test.js
+  dist/test/traffic/{bucket,flags,flags-threads,unleash}.test.js)
 LD_PRELOAD="$asan:$ubsan" node --test --test-concurrency=1 "${tests[@]}"
 
 # The parsers' fuzz targets, briefly (native/fuzz/README.md has a longer run).
