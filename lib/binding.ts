@@ -42,6 +42,8 @@ export interface DispatchLayout {
   readonly IO_NOT_MODIFIED: number
   readonly IO_STALE: number
   readonly IO_SIZE: number
+  readonly IO_STATS_COUNT: number
+  readonly IO_STATS_FIRST: number
   readonly IO_TOTAL: number
   readonly IO_UNIT_LO: number
   readonly IO_UNIT_HI: number

@@ -121,9 +121,13 @@ test('each native module exports its own layout, every slot inside its array', (
   assert.equal(R.OUT_LENGTH, R.OUT_PAIRS + 2 * R.MAX_PARAMS)
   const D = native.DISPATCH
   const io = [D.IO_METHOD, D.IO_FALLBACK, D.IO_ACCEPT, D.IO_ROUTE, D.IO_MATCHED, D.IO_HIT, D.IO_STATUS, D.IO_TYPE,
-    D.IO_ENCODING, D.IO_NOT_MODIFIED, D.IO_STALE]
+    D.IO_ENCODING, D.IO_NOT_MODIFIED, D.IO_STALE, D.IO_UNIT_LO, D.IO_UNIT_HI, D.IO_UNIT_SET]
   assert.deepEqual([...io].sort((a, b) => a - b), io.map((_, i) => i), 'io slots are distinct and dense')
   assert.equal(D.IO_SIZE, io.length)
+  // The statistics slots follow the dispatch slots (native/dispatch.h).
+  assert.equal(D.IO_STATS_COUNT, D.IO_SIZE)
+  assert.equal(D.IO_STATS_FIRST, D.IO_SIZE + 1)
+  assert.ok(D.IO_TOTAL > D.IO_STATS_FIRST)
   assert.equal(D.OUT_HEADER_MAX, D.ETAG_TEXT + 1 + D.TYPE_MAX)
   assert.equal(D.VARIANT_GZIP & D.TYPE_LENGTH_MASK, 0, 'variant bits sit above the content-type length')
   assert.equal(D.FRESH_EPOCH_S * 1000, Date.UTC(2026, 0, 1))
