@@ -1,5 +1,5 @@
 /** Each ref checked out in its own git worktree under a temp dir, installed and built there. */
-import { spawn } from 'node:child_process'
+import { capture } from '../http/procs.js'
 import { join } from 'node:path'
 
 export interface Checkout {
@@ -9,25 +9,9 @@ export interface Checkout {
   dir: string
 }
 
-/** Runs a command, returns stdout; rejects with the tail of its output. */
+/** Runs a command in cwd, returns stdout; rejects with the tail of its output. */
 export function sh(cmd: string, args: string[], cwd: string, timeoutMs = 20 * 60_000, shell = false): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, shell, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)))
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.once('error', (e) => {
-      clearTimeout(timer)
-      reject(e)
-    })
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer)
-      if (code === 0) resolve(out)
-      else reject(new Error(`${[cmd, ...args].join(' ')} failed in ${cwd} (${signal ?? `exit ${code}`})\n${err}${out.slice(-4000)}`))
-    })
-  })
+  return capture(cmd, args, timeoutMs, { cwd, shell })
 }
 
 export async function resolveCommit(repo: string, ref: string): Promise<string> {

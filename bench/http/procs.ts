@@ -80,14 +80,18 @@ export async function stopServer(s: RunningServer): Promise<void> {
   clearTimeout(timer)
 }
 
-/** Runs a command to completion and returns its stdout; rejects on failure, with stderr. */
-export function capture(cmd: string, args: string[], timeoutMs: number): Promise<string> {
+/**
+ * Runs a command to completion and returns its stdout; rejects on failure
+ * with the tail of its stderr and stdout (a long build keeps only the end).
+ */
+export function capture(cmd: string, args: string[], timeoutMs: number,
+  o: { cwd?: string, shell?: boolean } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, { cwd: o.cwd, shell: o.shell ?? false, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.once('error', (e) => {
       clearTimeout(timer)
@@ -95,8 +99,9 @@ export function capture(cmd: string, args: string[], timeoutMs: number): Promise
     })
     child.once('exit', (code, signal) => {
       clearTimeout(timer)
+      const where = o.cwd === undefined ? '' : ` in ${o.cwd}`
       if (code === 0) resolve(out)
-      else reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? `exit ${code}`})\n${err}${out}`))
+      else reject(new Error(`${[cmd, ...args].join(' ')} failed${where} (${signal ?? `exit ${code}`})\n${err}${out.slice(-4000)}`))
     })
   })
 }

@@ -6,6 +6,7 @@ import fqs from 'fast-querystring'
 import { ABORTED, type Reply } from './reply.js'
 import { kCacheKey, kController, kReply, kState } from '../symbols.js'
 import type { UwsRequest } from '../uws.js'
+import { cookieIn } from '../util/cookie.js'
 import { flagsOf, kFlags, kTraffic, kUnitHashed, kUnitHi, kUnitLo, type RequestFlags, type Traffic } from '../traffic/request-flags.js'
 
 /** Header and query objects without a prototype, so `constructor` or `__proto__` are plain keys. */
@@ -100,29 +101,12 @@ export interface UnitKeySource {
 
 export type UnitReader = (headers: Dict) => string
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const v = part.slice(eq + 1).trim()
-      const unquoted = v.length >= 2 && v[0] === '"' && v[v.length - 1] === '"' ? v.slice(1, -1) : v
-      try {
-        return decodeURIComponent(unquoted)
-      } catch {
-        return unquoted
-      }
-    }
-  }
-  return undefined
-}
-
 /** Builds the function that reads the unit key: the header first, then the cookie. */
 export function unitReader(source: UnitKeySource | undefined): UnitReader {
   const header = source?.header?.toLowerCase()
   const cookie = source?.cookie
   if (header === undefined && cookie === undefined) return () => ''
   if (cookie === undefined) return (h) => h[header!] ?? ''
-  if (header === undefined) return (h) => cookieValue(h.cookie, cookie) ?? ''
-  return (h) => h[header] ?? cookieValue(h.cookie, cookie) ?? ''
+  if (header === undefined) return (h) => cookieIn(h.cookie, cookie) ?? ''
+  return (h) => h[header] ?? cookieIn(h.cookie, cookie) ?? ''
 }

@@ -6,28 +6,11 @@
  */
 import { GriddleTypeError } from '../errors.js'
 import type { Attributes } from './conditions.js'
+import { cookieIn } from '../util/cookie.js'
 import type { AttributeReader } from './request-flags.js'
 
 export type AttributeSource = { header: string } | { cookie: string }
 export type ContextFunction = (req: any) => Attributes // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The value of one cookie in a Cookie header (quotes and percent-encoding removed). */
-export function cookieIn(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      const v = part.slice(eq + 1).trim()
-      const unquoted = v.length >= 2 && v[0] === '"' && v[v.length - 1] === '"' ? v.slice(1, -1) : v
-      try {
-        return decodeURIComponent(unquoted)
-      } catch {
-        return unquoted
-      }
-    }
-  }
-  return undefined
-}
 
 export function checkAttributes(v: unknown): Record<string, AttributeSource> {
   if (v === undefined) return {}

@@ -1,6 +1,7 @@
 /** createApp's `flags` option, checked once, and the Traffic object the request path uses. */
 import { GriddleTypeError } from '../errors.js'
-import { attributeReader, checkAttributes, cookieIn, type AttributeSource, type ContextFunction } from './attributes.js'
+import { attributeReader, checkAttributes, type AttributeSource, type ContextFunction } from './attributes.js'
+import { cookieIn } from '../util/cookie.js'
 import { FlagsRuntime } from './app-flags.js'
 import type { MissingKey } from './evaluate.js'
 import type { ExposureListener } from './exposures.js'
