@@ -4,7 +4,7 @@
  * the admin listener's POST /reload handing over to a new build, and
  * SIGTERM/SIGINT draining before exit 0.
  */
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { AdminListener, json, type AdminRoute } from '../admin/listener.js'
 import { Supervisor, type ReloadResult } from '../workers/supervisor.js'
@@ -26,6 +26,15 @@ const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--ho
 /** The reload result file beside the pid file: how `griddle reload --pid-file` learns the outcome of its SIGHUP. */
 export function resultFile(pidFile: string): string {
   return `${pidFile}.reload.json`
+}
+
+/** Linux's setting that moves a closing SO_REUSEPORT listener's queued connections to a sibling; null elsewhere. */
+function migrateReq(): string | null {
+  try {
+    return readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim()
+  } catch {
+    return null
+  }
 }
 
 function adminRoutes(sup: Supervisor, reload: () => Promise<ReloadResult>): AdminRoute[] {
@@ -65,6 +74,10 @@ async function run(s: StartSettings, io: Io): Promise<number> {
   if (s.pidFile !== null) writeFileSync(s.pidFile, `${process.pid}\n`)
   io.out(`griddle: listening on http://${sup.host}:${sup.port} (${sup.workers} workers, generation 1, pid ${process.pid})`)
 
+  if (migrateReq() === '0') {
+    io.err('griddle: net.ipv4.tcp_migrate_req is 0: a connection waiting in a draining listener\'s accept queue is reset at a reload; ' +
+      'set it to 1 (see docs/deploy.md)')
+  }
   const onHup = (): void => void reload()
   process.on('SIGHUP', onHup)
   const signal = await new Promise<string>((resolve) => {
