@@ -6,7 +6,6 @@
  * every one of its workers to be ready, and only then drains the old one.
  * A new build that fails is closed and the old one keeps serving.
  */
-import { GriddleError } from '../errors.js'
 import { serve, serveGeneration, type Cluster, type ServeOptions } from './workers.js'
 
 export interface SupervisorOptions extends ServeOptions {
@@ -81,7 +80,7 @@ export class Supervisor {
       // Ready means: every worker imported the module afresh, its default export resolved, and it listens.
       fresh = await serveGeneration({ ...serveOptions, port: this.current.port })
     } catch (err) {
-      const why = err instanceof GriddleError || err instanceof Error ? err.message : String(err)
+      const why = err instanceof Error ? err.message : String(err)
       this.o.log(`griddle: reload to generation ${no} abandoned, generation ${this.generationNo} keeps serving: ${why}`)
       return this.record({ generation: this.generationNo, ok: false, error: why, at: '' })
     }

@@ -139,7 +139,7 @@ export function load(port: number, connections: number, maxMs = 60_000): { resul
   }
 }
 
-/** Waits until the load's latest answer comes from build (bounded). */
+/** Polls cond until it holds or maxMs passed; returns whether it holds. */
 export async function until(cond: () => boolean, maxMs = 30_000): Promise<boolean> {
   const end = Date.now() + maxMs
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
