@@ -5,9 +5,11 @@
  */
 import { UsageError, type Command, type Io } from './command.js'
 import { profileCommand } from './profile-command.js'
+import { reloadCommand } from './reload-command.js'
+import { startCommand } from './start-command.js'
 import { tuneCommand } from './tune-command.js'
 
-export const COMMANDS: Command[] = [tuneCommand, profileCommand]
+export const COMMANDS: Command[] = [tuneCommand, profileCommand, startCommand, reloadCommand]
 
 export function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

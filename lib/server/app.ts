@@ -240,6 +240,23 @@ export class App {
     return this.closed
   }
 
+  /**
+   * The first half of a drain: closes the listen socket, then marks every
+   * later answer `Connection: close`, in that order, so that the clients it
+   * sends away reconnect to a listener that stays open (see docs/deploy.md).
+   * Requests on open connections go on being served until close().
+   */
+  stopAccepting(): void {
+    if (this.listenSocket !== null) closeListenSocket(this.listenSocket)
+    this.listenSocket = null
+    this.core.closing = true
+  }
+
+  /** In-flight requests that have a deadline (a drain waits for them). */
+  get inFlight(): number {
+    return this.core.pending.size
+  }
+
   /** Internal: installs the listener told of every request's end (telemetry, tests), or removes it with null. */
   [kOnEnd](listener: EndListener | null): void {
     this.core.onEnd = listener
@@ -251,9 +268,7 @@ export class App {
   }
 
   private async shutdown(): Promise<void> {
-    this.core.closing = true
-    if (this.listenSocket !== null) closeListenSocket(this.listenSocket)
-    this.listenSocket = null
+    this.stopAccepting()
     const until = performance.now() + this.config.closeGraceMs
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
     stopDeadlines(this.core)

@@ -34,10 +34,23 @@ async function main(): Promise<void> {
   app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName }, ...flags })
   await mod.default(app)
   const address = await app.listen(data.port)
-  port.on('message', (m: { type: string }) => {
+  port.on('message', (m: { type: string, lingerMs?: number }) => {
     if (m.type === 'close') void app!.close().then(() => port.close())
+    else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())
   })
   port.postMessage({ type: 'listening', port: address.port })
+}
+
+/**
+ * A generation handing over: stop accepting first, then keep serving open
+ * connections for lingerMs, each answer carrying `Connection: close`, so a
+ * keep-alive client leaves after its next answer instead of having its idle
+ * connection cut while it sends; close() then waits for what is in flight.
+ */
+async function drain(a: App, lingerMs: number): Promise<void> {
+  a.stopAccepting()
+  await new Promise((r) => setTimeout(r, lingerMs))
+  await a.close()
 }
 
 main().catch((err: unknown) => {

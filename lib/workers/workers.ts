@@ -37,6 +37,12 @@ export interface Cluster {
   readonly restarts: number
   /** Stops every worker gracefully (each closes its app). A second call returns the same promise. */
   close(): Promise<void>
+  /**
+   * Hands over: every worker stops accepting, serves its open connections
+   * for lingerMs with `Connection: close` on each answer, then closes.
+   * A second call (or close()) returns the same promise.
+   */
+  drain(lingerMs: number): Promise<void>
 }
 
 interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
@@ -142,9 +148,17 @@ class WorkerCluster implements Cluster {
   }
 
   close(): Promise<void> {
+    return this.stop({ type: 'close' })
+  }
+
+  drain(lingerMs: number): Promise<void> {
+    return this.stop({ type: 'drain', lingerMs })
+  }
+
+  private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {
     this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
-      w.postMessage({ type: 'close' })
+      w.postMessage(message)
     }))).then(() => undefined)
     return this.closing
   }
@@ -152,6 +166,20 @@ class WorkerCluster implements Cluster {
 
 /** Starts the workers; resolves once every one of them is listening. */
 export async function serve(options: ServeOptions): Promise<Cluster> {
+  return launch(options, false)
+}
+
+/**
+ * Internal (the supervisor's reload): a new generation of workers on a port
+ * this process already serves, so the "port is busy" check is skipped; the
+ * generation has its own response cache and statistics, since its routes
+ * may differ from the old build's.
+ */
+export function serveGeneration(options: ServeOptions & { port: number }): Promise<Cluster> {
+  return launch(options, true)
+}
+
+async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> {
   if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'serve() takes an options object')
   knownKeys(options, SERVE_OPTIONS, 'serve')
   const workers = options.workers ?? availableParallelism()
@@ -163,15 +191,15 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
   // Each worker checks them again; checking here first turns a typo into one error, not one per worker.
   checkOptions({ ...appOptions, host, port: 0 })
   // The workers share the port on purpose; nobody else may already hold it.
-  if (port !== 0) {
+  if (port !== 0 && !shared) {
     const busy = await portProblem(host, port)
     if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
   }
-  const shared = port === 0 ? await freePort(host) : port
+  const bound = port === 0 ? await freePort(host) : port
   const cluster = new WorkerCluster({
     app: moduleUrl(options.app),
     workers,
-    port: shared,
+    port: bound,
     host,
     options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,

@@ -1,0 +1,108 @@
+/**
+ * The supervisor behind `griddle start`: one generation of serve() workers
+ * at a time on one port, and the zero-downtime handover to a new build.
+ * A reload starts a new generation beside the old one (new worker threads:
+ * each imports the app module and everything it imports afresh), waits for
+ * every one of its workers to be ready, and only then drains the old one.
+ * A new build that fails is closed and the old one keeps serving.
+ */
+import { serve, serveGeneration, type Cluster, type ServeOptions } from './workers.js'
+
+export interface SupervisorOptions extends ServeOptions {
+  /** How long a draining generation keeps serving its open connections with `Connection: close` (default 1,000 ms). */
+  lingerMs?: number
+}
+
+export interface ReloadResult {
+  /** The generation serving after this attempt. */
+  generation: number
+  ok: boolean
+  /** Why the new build was abandoned (ok false). */
+  error?: string
+  /** When the attempt ended (ISO 8601). */
+  at: string
+  /** From the reload call to the new generation being ready (ok true). */
+  readyMs?: number
+}
+
+export class Supervisor {
+  private current: Cluster
+  private generationNo = 1
+  private queue: Promise<unknown> = Promise.resolve()
+  private draining = new Set<Promise<void>>()
+  private stopping: Promise<void> | null = null
+  /** The last reload attempt, or null before the first. */
+  last: ReloadResult | null = null
+
+  private constructor(private readonly o: SupervisorOptions & { log: (line: string) => void }, first: Cluster) {
+    this.current = first
+  }
+
+  /** Starts generation 1; rejects (with nothing left running) when it cannot get ready. */
+  static async start(options: SupervisorOptions): Promise<Supervisor> {
+    const { lingerMs: _, ...serveOptions } = options
+    const log = options.log ?? ((line: string) => console.error(line))
+    const first = await serve({ ...serveOptions, log })
+    return new Supervisor({ ...options, log, port: first.port }, first)
+  }
+
+  get port(): number { return this.current.port }
+  get host(): string { return this.current.host }
+  get generation(): number { return this.generationNo }
+  get workers(): number { return this.current.size }
+
+  /**
+   * Hands over to a new build of the app module. Reloads run one at a time;
+   * a reload asked for while stopping is refused.
+   */
+  reload(): Promise<ReloadResult> {
+    const next = this.queue.then(() => this.handover())
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  /** Drains every generation (SIGTERM): stop accepting, finish in-flight requests, then close. */
+  stop(): Promise<void> {
+    this.stopping ??= this.queue.then(async () => {
+      await this.current.drain(this.o.lingerMs ?? 1000)
+      await Promise.all(this.draining)
+    })
+    return this.stopping
+  }
+
+  private async handover(): Promise<ReloadResult> {
+    const t0 = performance.now()
+    const no = this.generationNo + 1
+    if (this.stopping !== null) return this.record({ generation: this.generationNo, ok: false, error: 'the server is stopping', at: '' })
+    const { lingerMs: _, ...serveOptions } = this.o
+    let fresh: Cluster
+    try {
+      // Ready means: every worker imported the module afresh, its default export resolved, and it listens.
+      fresh = await serveGeneration({ ...serveOptions, port: this.current.port })
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err)
+      this.o.log(`griddle: reload to generation ${no} abandoned, generation ${this.generationNo} keeps serving: ${why}`)
+      return this.record({ generation: this.generationNo, ok: false, error: why, at: '' })
+    }
+    const old = this.current
+    const oldNo = this.generationNo
+    this.current = fresh
+    this.generationNo = no
+    const readyMs = Math.round(performance.now() - t0)
+    const done = old.drain(this.o.lingerMs ?? 1000).then(() => {
+      this.draining.delete(done)
+      this.o.log(`griddle: generation ${oldNo} drained`)
+    })
+    this.draining.add(done)
+    this.o.log(`griddle: generation ${no} ready in ${readyMs} ms (${fresh.size} workers); draining generation ${oldNo}`)
+    // The next reload waits for this drain: two old generations closing at once would only add sockets in flight.
+    await done
+    return this.record({ generation: no, ok: true, at: '', readyMs })
+  }
+
+  private record(r: ReloadResult): ReloadResult {
+    r.at = new Date().toISOString()
+    this.last = r
+    return r
+  }
+}

@@ -1,0 +1,36 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const RUN = fileURLToPath(new URL('./reload-fresh-run.js', import.meta.url))
+
+/**
+ * The Linux trap: connections waiting in a closing SO_REUSEPORT listener's
+ * accept queue are reset, unless net.ipv4.tcp_migrate_req moves them to a
+ * listener that stays. That setting is per network namespace, so the test
+ * sets it in a private one (unshare, as root) and leaves the host's alone.
+ */
+function privateNetns(): string | null {
+  if (process.platform !== 'linux') return 'Linux only'
+  if (process.getuid?.() !== 0) return 'needs root for unshare --net'
+  const probe = spawnSync('unshare', ['--net', 'sh', '-c', 'ip link set lo up && echo 1 > /proc/sys/net/ipv4/tcp_migrate_req'], { encoding: 'utf8' })
+  if (probe.error !== undefined || probe.status !== 0) return `unshare --net with tcp_migrate_req failed: ${probe.error?.message ?? probe.stderr.trim()}`
+  return null
+}
+
+const why = privateNetns()
+if (why !== null) console.log(`# reload-fresh: skipped: ${why}`)
+
+test('with tcp_migrate_req, three reloads under a new connection per request fail no request', { skip: why ?? false }, () => {
+  const r = spawnSync('unshare', ['--net', 'sh', '-c',
+    `ip link set lo up && echo 1 > /proc/sys/net/ipv4/tcp_migrate_req && exec "${process.execPath}" "${RUN}" 3`],
+  { encoding: 'utf8', timeout: 180_000 })
+  assert.equal(r.status, 0, r.stderr)
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: number, failures: string[], codes: number[], switched: boolean[], exit: number }
+  assert.deepEqual(out.failures, [], 'no request failed')
+  assert.deepEqual(out.codes, [0, 0, 0], 'every reload succeeded')
+  assert.deepEqual(out.switched, [true, true, true], 'the answers switched to each new build')
+  assert.equal(out.exit, 0)
+  assert.ok(out.ok > 0)
+})
