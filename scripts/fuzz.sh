@@ -55,7 +55,7 @@ if ! "$CXX" -fsanitize=fuzzer,address,undefined "$probe.cc" -o "$probe" 2>"$prob
   unavailable "$CXX cannot link -fsanitize=fuzzer (the libFuzzer runtime, Debian package libclang-rt-<version>-dev, comes with clang): $(head -1 "$probe.log")"
 fi
 
-# node_api.h, for router.h: wherever node-gyp would take it from.
+# node_api.h, for router.h and snapshot.h: wherever node-gyp would take it from.
 nodeInclude() {
   local node_version
   node_version=$(node -p process.versions.node)
@@ -70,8 +70,9 @@ nodeInclude() {
 sourcesOf() {
   case "$1" in
     url) echo native/fuzz/url.cc native/util/url.cc ;;
-    router) echo native/fuzz/router.cc native/router.cc native/router-build.cc native/util/url.cc native/util/boundary.cc ;;
-    cache-key) echo native/fuzz/cache-key.cc native/cache-key.cc ;;
+    router) echo native/fuzz/router.cc native/router.cc native/router-build.cc native/router-match.cc native/snapshot.cc \
+      native/util/url.cc native/util/boundary.cc ;;
+    cache-key) echo native/fuzz/cache-key.cc native/dispatch-key.cc ;;
   esac
 }
 

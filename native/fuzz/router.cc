@@ -1,7 +1,8 @@
-// Fuzz target for the router lookup (native/router*.cc): one fixed table of
-// routes (static, parametric, multi-parameter segments, wildcards, escapes,
-// non-ASCII) built under every option set, then fuzzed request targets looked
-// up in it. Each answer is checked against the route it names: the static
+// Fuzz target for the router lookup (native/router*.cc, native/snapshot.*):
+// one fixed table of routes (static, parametric, multi-parameter segments,
+// wildcards, escapes, non-ASCII) written into a RouteBuilder under every
+// option set and compiled into a RouteSnapshot, then fuzzed request targets
+// looked up in it. Each answer is checked against the route it names: the static
 // text between the parameter spans must spell the pattern, once decoded and
 // normalised as the options say.
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "fuzz/input.h"
 #include "router.h"
+#include "snapshot.h"
 #include "util/url.h"
 
 using namespace griddle;
@@ -55,7 +57,7 @@ std::vector<Route> table() {
   };
   // 31 parameters and a wildcard: exactly MAX_PARAMS values.
   Route many{1, u"/m/:p0/.../:p30/*", {u"s/m/"}};
-  for (int i = 0; i < MAX_PARAMS - 1; i++) {
+  for (int i = 0; i < RouterOut::MAX_PARAMS - 1; i++) {
     many.parts.push_back(u"p\x01");
     many.parts.push_back(u"s/");
   }
@@ -114,19 +116,20 @@ Options optionsOf(uint8_t b) {
   return o;
 }
 
+// Per option set, the table twice: a snapshot compiled straight from a
+// builder and looked up with its own scratch, and a RouterHandle (as JS
+// holds one) whose first read publishes its builder through its SnapshotCell.
+// Built once and reused across inputs as a server reuses its router (and the
+// lookup's scratch buffers).
 struct Built {
-  std::unique_ptr<RouterCore> core;
-  int32_t out[OUT_LENGTH];
+  std::unique_ptr<RouteSnapshot> snap;
+  LookupScratch scratch;
+  int32_t out[RouterOut::LENGTH];
+  int32_t handleOut[RouterOut::LENGTH];
+  std::unique_ptr<RouterHandle> handle;
 };
 
-// One router per option set, built once and reused across inputs as a
-// server reuses its router (and the lookup's scratch buffers).
-Built& routerFor(const Options& o) {
-  static std::unique_ptr<Built> built[32];
-  std::unique_ptr<Built>& b = built[o.index];
-  if (b) return *b;
-  b = std::make_unique<Built>();
-  b->core = std::make_unique<RouterCore>(o.router, b->out);
+void insertTable(RouteBuilder& builder, const Options& o) {
   const std::vector<Route>& t = routes();
   for (size_t id = 0; id < t.size(); id++) {
     std::vector<RoutePart> parts;
@@ -139,9 +142,22 @@ Built& routerFor(const Options& o) {
       }
       parts.push_back(part);
     }
-    int32_t status = b->core->insert(t[id].method, parts, static_cast<int32_t>(id));
+    int32_t status = builder.insert(t[id].method, parts, static_cast<int32_t>(id));
     FUZZ_CHECK(status == INSERT_OK, show(t[id].pattern, std::char_traits<char16_t>::length(t[id].pattern)));
   }
+}
+
+Built& routerFor(const Options& o) {
+  static std::unique_ptr<Built> built[32];
+  std::unique_ptr<Built>& b = built[o.index];
+  if (b) return *b;
+  b = std::make_unique<Built>();
+  RouteBuilder builder(o.router);
+  insertTable(builder, o);
+  b->snap = std::make_unique<RouteSnapshot>(builder);
+  b->handle = std::make_unique<RouterHandle>(o.router, b->handleOut);
+  insertTable(b->handle->builder, o);
+  b->handle->pending = true;  // as JS_routerInsert leaves it
   return *b;
 }
 
@@ -167,12 +183,12 @@ void checkMatch(const std::u16string& raw, size_t end, const Options& o, int32_t
   const Route& r = routes()[route];
   Shape shape = shapeOf(r, o.router.caseSensitive);
   const size_t values = shape.wildcard.size();
-  FUZZ_CHECK(out[OUT_COUNT] == static_cast<int32_t>(values), at());
+  FUZZ_CHECK(out[RouterOut::COUNT] == static_cast<int32_t>(values), at());
   size_t prev = 0;
   std::u16string gap, value;
   for (size_t i = 0; i <= values; i++) {
-    size_t start = i < values ? static_cast<size_t>(out[OUT_PAIRS + 2 * i]) : end;
-    size_t stop = i < values ? static_cast<size_t>(out[OUT_PAIRS + 2 * i + 1]) : end;
+    size_t start = i < values ? static_cast<size_t>(out[RouterOut::PAIRS + 2 * i]) : end;
+    size_t stop = i < values ? static_cast<size_t>(out[RouterOut::PAIRS + 2 * i + 1]) : end;
     // Spans lie in the path part of the input, in order, and do not overlap
     // (a negative offset read as size_t is past the end).
     FUZZ_CHECK(prev <= start && start <= stop && stop <= end, at());
@@ -200,7 +216,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Built& b = routerFor(o);
   int32_t* out = b.out;
 
-  int32_t route = b.core->lookup(method, raw.data(), raw.size());
+  int32_t route = lookup(*b.snap, b.scratch, out, method, raw.data(), raw.size());
   // Built only when a check fails: showing every input would cost more than the checks.
   auto at = [&] { return show(raw) + " status " + std::to_string(route); };
   // GRIDDLE_FUZZ_TRACE=1 prints each answer, to see what a seed or crash input reaches.
@@ -233,19 +249,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(route == static_cast<int32_t>(id), at());
     }
   }
+
+  // The same lookup as JS_routerLookup makes it, through the handle's
+  // published snapshot, its own scratch and out array, gives the same answer.
+  RouterHandle& h = *b.handle;
+  const RouteSnapshot& published = h.read();
+  FUZZ_CHECK(!h.pending && published.generation == 2, at());  // the empty first, then the table
+  int32_t* hout = h.out;
+  hout[RouterOut::METHOD] = static_cast<int32_t>(method);
+  hout[RouterOut::ROUTE] = lookup(published, h.scratch, hout, method, raw.data(), raw.size());
+  FUZZ_CHECK(hout[RouterOut::ROUTE] == route, at() + " handle " + std::to_string(hout[RouterOut::ROUTE]));
   if (route < 0) return 0;
 
-  int32_t flags = out[OUT_FLAGS];
-  FUZZ_CHECK((flags & ~(FLAG_DECODE | FLAG_COLLAPSE)) == 0, at());
-  FUZZ_CHECK(((flags & FLAG_DECODE) != 0) == (raw.substr(0, end).find(u'%') != std::u16string::npos), at());
-  FUZZ_CHECK(!(flags & FLAG_COLLAPSE) || o.router.ignoreDuplicateSlashes, at());
+  int32_t flags = out[RouterOut::FLAGS];
+  FUZZ_CHECK((flags & ~(RouterOut::FLAG_DECODE | RouterOut::FLAG_COLLAPSE)) == 0, at());
+  FUZZ_CHECK(((flags & RouterOut::FLAG_DECODE) != 0) == (raw.substr(0, end).find(u'%') != std::u16string::npos),
+             at());
+  FUZZ_CHECK(!(flags & RouterOut::FLAG_COLLAPSE) || o.router.ignoreDuplicateSlashes, at());
   checkMatch(raw, end, o, route, out);
-
-  // The same lookup through the out array (as JS calls it) gives the same answer.
-  std::vector<int32_t> first(out + OUT_FLAGS, out + OUT_PAIRS + 2 * out[OUT_COUNT]);
-  out[OUT_METHOD] = static_cast<int32_t>(method);
-  b.core->lookupInto(raw.data(), raw.size());
-  FUZZ_CHECK(out[OUT_ROUTE] == route, at());
-  FUZZ_CHECK(std::vector<int32_t>(out + OUT_FLAGS, out + OUT_PAIRS + 2 * out[OUT_COUNT]) == first, at());
+  auto written = [](const int32_t* a) {
+    return std::vector<int32_t>(a + RouterOut::FLAGS, a + RouterOut::PAIRS + 2 * a[RouterOut::COUNT]);
+  };
+  FUZZ_CHECK(written(hout) == written(out), at());
   return 0;
 }
