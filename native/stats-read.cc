@@ -183,14 +183,7 @@ static napi_value JS_statsBaseline(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(1);
   auto r = registryOf(env, argv[0]);
   if (!r) return nullptr;
-  auto* b = new Baseline{r};
-  napi_value ext;
-  if (napi_create_external(env, b, [](napi_env, void* p, void*) { delete static_cast<Baseline*>(p); }, nullptr, &ext) != napi_ok) {
-    delete b;
-    return nullptr;
-  }
-  napi_type_tag_object(env, ext, &BASELINE_TAG);
-  return ext;
+  return taggedExternal(env, new Baseline{r}, &BASELINE_TAG);
 }
 
 // (stats, routes: Int32Array, arm (-1: any), quantiles: Float64Array, out:

@@ -181,15 +181,7 @@ static napi_value JS_statsOpen(napi_env env, napi_callback_info info) {
   }
   Shard* shard = registry->lease();
   if (shard == nullptr) return throwError(env, "GRIDDLE_ERR_INVALID_ARG", "every stats shard of this registry is in use");
-  auto* holder = new std::shared_ptr<Writer>(std::make_shared<Writer>(registry, shard));
-  napi_value ext;
-  if (napi_create_external(env, holder, [](napi_env, void* p, void*) { delete static_cast<std::shared_ptr<Writer>*>(p); },
-                           nullptr, &ext) != napi_ok) {
-    delete holder;
-    return nullptr;
-  }
-  napi_type_tag_object(env, ext, &STATS_TAG);
-  return ext;
+  return taggedExternal(env, new std::shared_ptr<Writer>(std::make_shared<Writer>(registry, shard)), &STATS_TAG);
 }
 
 // (stats, route, method, status, arm, kind, latencyNs, bytes) -> undefined.

@@ -45,6 +45,19 @@ struct Utf16Arg {
 // `v` does not carry the tag (a forged or foreign handle).
 void* unwrapTagged(napi_env env, napi_value v, const napi_type_tag* tag, const char* message);
 
+// Hands p to JS as an external tagged with `tag`, deleted when collected; null
+// (and p deleted) when the external cannot be made.
+template <class T>
+napi_value taggedExternal(napi_env env, T* p, const napi_type_tag* tag) {
+  napi_value ext;
+  if (napi_create_external(env, p, [](napi_env, void* q, void*) { delete static_cast<T*>(q); }, nullptr, &ext) != napi_ok) {
+    delete p;
+    return nullptr;
+  }
+  napi_type_tag_object(env, ext, tag);
+  return ext;
+}
+
 // exports[name] = value, for the constants JS reads at load time.
 void exportInt(napi_env env, napi_value exports, const char* name, int32_t value);
 void exportString(napi_env env, napi_value exports, const char* name, const char16_t* value, size_t len);
