@@ -71,10 +71,13 @@ test('apps that ask for reusePort share one named port', async () => {
 
 test('close() lets in-flight requests finish within the grace period, then closes', async () => {
   const app = createApp({ closeGraceMs: 2000 })
-  app.get('/slow', async () => { await sleep(150); return 'done' })
+  // close() starts once the handler runs, not after a fixed sleep (which a loaded machine can outlast).
+  let running!: () => void
+  const started = new Promise<void>((resolve) => { running = resolve })
+  app.get('/slow', async () => { running(); await sleep(150); return 'done' })
   const { port } = await app.listen(0)
   const inflight = raw(port, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n', 3000)
-  await sleep(30)
+  await started
   const closing = app.close()
   const res = await inflight
   assert.match(res.text, /^HTTP\/1\.1 200 OK\r\n[^]*Connection: close\r\n[^]*\r\n\r\ndone$/)
