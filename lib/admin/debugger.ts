@@ -94,7 +94,7 @@ async function each<T, K extends string>(threads: ThreadRef[], key: K, run: (t: 
 /** The calling thread's own captures, for the thread the admin listener runs on. */
 export async function heapChunks(): Promise<Buffer[]> {
   const chunks: Buffer[] = []
-  await captureHeap((c) => chunks.push(Buffer.from(c, 'utf8')))
+  await captureHeap((c) => chunks.push(c))
   return chunks
 }
 

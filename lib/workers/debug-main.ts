@@ -91,7 +91,7 @@ export class WorkerThreads implements ThreadProvider {
   private receive(m: DebugReply): void {
     const p = this.pending.get(m.id)
     if (p === undefined) return  // timed out already
-    if (m.chunk !== undefined) p.chunks.push(Buffer.from(m.chunk, 'utf8'))
+    if (m.chunk !== undefined) p.chunks.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength))
     if (m.done !== true) return
     if (m.error !== undefined) {
       const code = m.error.code !== undefined && m.error.code in ERRORS ? m.error.code as ErrorCode : 'GRIDDLE_ERR_WORKER'

@@ -15,8 +15,8 @@ export type DebugAsk =
 export interface DebugReply {
   type: typeof DEBUG_REPLY
   id: number
-  /** A part of a heap snapshot's text; more follow, then the final reply. */
-  chunk?: string
+  /** A part of a heap snapshot's text (UTF-8); more follow, then the final reply. */
+  chunk?: Uint8Array
   done?: boolean
   value?: unknown
   error?: { code?: string, message: string }
