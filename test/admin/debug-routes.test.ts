@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createApp } from 'griddle'
 import { request } from '../helpers/http.js'
+import { profiling } from '../../lib/admin/debug-profile.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -19,11 +20,15 @@ test('GET /debug/profile on the admin listener returns a cpuprofile of the main 
   const { port, admin } = await app.listen(0)
   try {
     const adminPort = admin!.port
-    const profiling = request(adminPort, '/debug/profile?seconds=1', { headers: auth })
-    // Traffic while the profile runs, bounded in count.
-    for (let i = 0; i < 200; i++) assert.equal((await request(port, '/work')).status, 200)
+    let done = false
+    const pending = request(adminPort, '/debug/profile?seconds=1', { headers: auth }).finally(() => { done = true })
+    // The admin listener runs on this thread: wait (bounded) until the first profile holds the slot.
+    for (let i = 0; i < 200 && !profiling(); i++) await new Promise((r) => setTimeout(r, 5))
+    // Asked while the first runs, however slow the machine: one profile at a time.
     const busy = await request(adminPort, '/debug/profile?seconds=1', { headers: auth })
-    const r = await profiling
+    // Traffic while the profile runs, bounded in count.
+    for (let i = 0; i < 2000 && !done; i++) assert.equal((await request(port, '/work')).status, 200)
+    const r = await pending
     assert.equal(r.status, 200)
     const profile = r.json() as { nodes: ProfileNode[], startTime: number, endTime: number, samples: number[] }
     assert.ok(profile.endTime > profile.startTime)
