@@ -16,6 +16,7 @@ export interface FlameScenario {
 export const FLAME_SCENARIOS: FlameScenario[] = [
   { name: 'users', script: 'users.js', paths: 'users', description: 'GET /users/:id, a fresh JSON object per request (handler, compiled serializer)' },
   { name: 'cached', script: 'cached.js', paths: 'cached', description: 'GET /users/:id over 100 hot ids, answered from the response cache by the dispatch call' },
+  { name: 'flags', script: 'flags.js', paths: 'users', description: 'GET /users/:id, a fresh JSON object per request, with three flags (rollout and rule, value, variants) and an experiment evaluated in each' },
 ]
 
 export function findFlameScenario(name: string): FlameScenario {

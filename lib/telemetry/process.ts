@@ -3,9 +3,10 @@
  * delay (published into its stats shard once a second, so that a reader on
  * any thread lists every thread), GC pauses, memory.
  */
-import { PerformanceObserver, createHistogram, monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks'
+import { createHistogram, monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import { threadId } from 'node:worker_threads'
 import type { Stats } from './stats.js'
+import { observeGc } from './gc-pauses.js'
 
 export interface GcFigures {
   count: number
@@ -28,7 +29,7 @@ export class ProcessSampler {
   private loop: IntervalHistogram | null = null
   private gc: RecordableHistogram | null = null
   private gcTotalNs = 0
-  private observer: PerformanceObserver | null = null
+  private unobserve: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
 
   constructor(private readonly stats: Stats) {}
@@ -38,14 +39,12 @@ export class ProcessSampler {
     this.loop = monitorEventLoopDelay({ resolution: 10 })
     this.loop.enable()
     const gc = this.gc = createHistogram()
-    this.observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const ns = Math.max(1, Math.round(e.duration * 1e6))
-        gc.record(ns)
-        this.gcTotalNs += ns
-      }
+    // One observer per thread, shared with the /debug/gc histogram.
+    this.unobserve = observeGc((e) => {
+      const ns = Math.max(1, Math.round(e.duration * 1e6))
+      gc.record(ns)
+      this.gcTotalNs += ns
     })
-    this.observer.observe({ entryTypes: ['gc'] })
     this.timer = setInterval(() => this.sample(), 1000)
     this.timer.unref()
     this.sample()
@@ -55,7 +54,8 @@ export class ProcessSampler {
     if (this.timer !== null) clearInterval(this.timer)
     this.timer = null
     this.loop?.disable()
-    this.observer?.disconnect()
+    this.unobserve?.()
+    this.unobserve = null
   }
 
   /** Publishes the last second's event-loop delay and the heap into the shard. */

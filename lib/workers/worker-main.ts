@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { createApp, type App } from '../server/app.js'
+import { answerDebugAsks } from './debug-worker.js'
 
 interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number }
 
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     if (m.type === 'close') void app!.close().then(() => port.close())
     else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())
   })
+  // Here, not earlier: a listener starts the port, and a close sent before the one above would be lost.
+  answerDebugAsks(port)
   port.postMessage({ type: 'listening', port: address.port })
 }
 

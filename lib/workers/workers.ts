@@ -11,6 +11,8 @@ import { isAbsolute } from 'node:path'
 import { GriddleError, GriddleTypeError } from '../errors.js'
 import { checkOptions, type AppOptions } from '../server/options.js'
 import { knownKeys } from '../util/check.js'
+import { Debugger } from '../admin/debugger.js'
+import { WorkerThreads } from './debug-main.js'
 
 export interface ServeOptions {
   /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
@@ -43,6 +45,12 @@ export interface Cluster {
    * A second call (or close()) returns the same promise.
    */
   drain(lingerMs: number): Promise<void>
+  /**
+   * CPU profiles, heap snapshots and GC histograms of the main thread and of
+   * each worker (by index), for the admin listener's /debug/* routes
+   * (`debugRoutes(cluster.debug)`); see docs/telemetry.md.
+   */
+  readonly debug: Debugger
 }
 
 interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
@@ -105,6 +113,8 @@ class WorkerCluster implements Cluster {
   restarts = 0
   private readonly live = new Set<Worker>()
   private closing: Promise<void> | null = null
+  private readonly threads = new WorkerThreads()
+  readonly debug = new Debugger(this.threads)
 
   constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string }) {
     this.host = opts.host
@@ -121,6 +131,7 @@ class WorkerCluster implements Cluster {
       workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index },
     })
     this.live.add(worker)
+    this.threads.attach(index, worker)
     return new Promise((resolve, reject) => {
       let listening = false
       worker.on('message', (m: WorkerMessage) => {
@@ -159,7 +170,7 @@ class WorkerCluster implements Cluster {
     this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
       w.postMessage(message)
-    }))).then(() => undefined)
+    }))).then(() => this.threads.close())
     return this.closing
   }
 }

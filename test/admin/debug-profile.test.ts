@@ -56,10 +56,12 @@ test('bad seconds, threads and intervals are coded 400s and start nothing', asyn
   }
 })
 
-test('the query parser reads seconds and thread, defaulting to 10 s of the main thread', () => {
+test('the query parser reads seconds and thread (main, all or a worker number), defaulting to 10 s of the main thread', () => {
   assert.deepEqual(parseProfileQuery(new URLSearchParams('')), { seconds: 10, thread: 'main' })
   assert.deepEqual(parseProfileQuery(new URLSearchParams('seconds=2.5&thread=main')), { seconds: 2.5, thread: 'main' })
-  for (const q of ['seconds=ten', 'seconds=1e3', 'seconds=0', 'thread=x', 'thread=all', 'thread=1']) {
+  assert.deepEqual(parseProfileQuery(new URLSearchParams('seconds=1&thread=all')), { seconds: 1, thread: 'all' })
+  assert.deepEqual(parseProfileQuery(new URLSearchParams('seconds=1&thread=3')), { seconds: 1, thread: 3 })
+  for (const q of ['seconds=ten', 'seconds=1e3', 'seconds=0', 'thread=x', 'thread=-1', 'thread=1.5', 'thread=']) {
     assert.throws(() => parseProfileQuery(new URLSearchParams(q)), (err: { code?: string }) => err.code === 'GRIDDLE_ERR_BAD_REQUEST', q)
   }
 })

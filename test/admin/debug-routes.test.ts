@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createApp } from 'griddle'
 import { request } from '../helpers/http.js'
+import { profiling } from '../../lib/admin/debug-profile.js'
 
 const TOKEN = 'test-token-0123456789abcdef'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -19,11 +20,15 @@ test('GET /debug/profile on the admin listener returns a cpuprofile of the main 
   const { port, admin } = await app.listen(0)
   try {
     const adminPort = admin!.port
-    const profiling = request(adminPort, '/debug/profile?seconds=1', { headers: auth })
-    // Traffic while the profile runs, bounded in count.
-    for (let i = 0; i < 200; i++) assert.equal((await request(port, '/work')).status, 200)
+    let done = false
+    const pending = request(adminPort, '/debug/profile?seconds=1', { headers: auth }).finally(() => { done = true })
+    // The admin listener runs on this thread: wait (bounded) until the first profile holds the slot.
+    for (let i = 0; i < 200 && !profiling(); i++) await new Promise((r) => setTimeout(r, 5))
+    // Asked while the first runs, however slow the machine: one profile at a time.
     const busy = await request(adminPort, '/debug/profile?seconds=1', { headers: auth })
-    const r = await profiling
+    // Traffic while the profile runs, bounded in count.
+    for (let i = 0; i < 2000 && !done; i++) assert.equal((await request(port, '/work')).status, 200)
+    const r = await pending
     assert.equal(r.status, 200)
     const profile = r.json() as { nodes: ProfileNode[], startTime: number, endTime: number, samples: number[] }
     assert.ok(profile.endTime > profile.startTime)
@@ -47,6 +52,33 @@ test('/debug/profile needs the token and refuses bad input with a coded 400', as
       const r = await request(admin!.port, `/debug/profile?${q}`, { headers: auth })
       assert.equal(r.status, 400, q)
       assert.equal((r.json() as { code: string }).code, 'GRIDDLE_ERR_BAD_REQUEST', q)
+    }
+  } finally {
+    await app.close()
+  }
+})
+
+test('createApp\'s admin listener has the main thread alone: its heap snapshot and GC histogram, and 404 for a worker', async () => {
+  const app = createApp({ admission: false, admin: { token: TOKEN } })
+  app.get('/x', () => ({ x: 'y'.repeat(1000) }))
+  const { port, admin } = await app.listen(0)
+  try {
+    for (let i = 0; i < 20; i++) assert.equal((await request(port, '/x')).status, 200)
+    const heap = await request(admin!.port, '/debug/heap', { headers: auth })
+    assert.equal(heap.status, 200)
+    const snap = heap.json() as { snapshot: { node_count: number }, nodes: number[], strings: string[] }
+    assert.ok(snap.snapshot.node_count > 0 && snap.nodes.length > 0)
+    assert.ok(snap.strings.includes(TOKEN), 'the snapshot is of this thread')
+    const gc = await request(admin!.port, '/debug/gc', { headers: auth })
+    assert.equal(gc.status, 200)
+    const h = gc.json() as { count: number, buckets: Array<{ count: number }> }
+    assert.equal(h.buckets.reduce((n, b) => n + b.count, 0), h.count)
+    const all = await request(admin!.port, '/debug/gc?thread=all', { headers: auth })
+    assert.deepEqual((all.json() as { threads: Array<{ thread: unknown }> }).threads.map((t) => t.thread), ['main'])
+    for (const path of ['/debug/profile?seconds=1&thread=1', '/debug/heap?thread=0', '/debug/gc?thread=2']) {
+      const r = await request(admin!.port, path, { headers: auth })
+      assert.equal(r.status, 404, path)
+      assert.equal((r.json() as { code: string }).code, 'GRIDDLE_ERR_THREAD_NOT_FOUND')
     }
   } finally {
     await app.close()

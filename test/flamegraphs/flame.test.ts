@@ -39,6 +39,20 @@ test('a 2-second js-mode run of users writes a flame graph whose stacks name gri
   }
 })
 
+test('a 2-second js-mode run of flags samples the handler that evaluates flags and an experiment, with no errors', { skip: skipTools, timeout: 120_000 }, async () => {
+  const { opts, out } = run('flags', 'js')
+  try {
+    const r = await flame(opts)
+    const folded = readFileSync(r.folded, 'utf8')
+    assert.ok(stacksWith(folded, /onRequest .*on-request\.js/) > 0, 'onRequest is sampled')
+    assert.ok(stacksWith(folded, /onRequest [^;]*;(.*;)?(\*|~|\^)?flagsHandler .*flamegraphs\/flags\.js/) > 0, 'the flags handler runs under onRequest')
+    assert.ok(r.load.completed > 0)
+    assert.equal(r.load.errors, 0, 'every flagged answer fits its schema')
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
 test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ frames in one graph', { skip: skipPerf, timeout: 120_000 }, async () => {
   const { opts, out } = run('cached', 'native')
   try {
@@ -55,7 +69,7 @@ test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ 
 })
 
 test('flame options refuse an unknown scenario, a bad mode and a bad duration', () => {
-  assert.throws(() => parseFlameOptions(['nope']), /unknown scenario "nope"; known: users, cached/)
+  assert.throws(() => parseFlameOptions(['nope']), /unknown scenario "nope"; known: users, cached, flags/)
   assert.throws(() => parseFlameOptions(['users', '--mode', 'kernel']), /--mode must be js or native/)
   assert.throws(() => parseFlameOptions(['users', '--duration', 'soon']), /--duration must be a positive number/)
   assert.throws(() => parseFlameOptions([]), /give exactly one scenario/)
