@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { GriddleTypeError } from '../errors.js'
+import { checkCompareOptions } from './ghost-compare.js'
 import { MIN_NOISE_RUNS } from './noise.js'
 import type { GhostOptions } from './release-types.js'
 
@@ -33,6 +34,7 @@ export function checkGhostOptions(o: GhostOptions): GhostRunOptions {
   const timeoutMs = o.timeoutMs ?? 1000
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) bad('timeoutMs must be an integer from 1 to 600000')
   if (o.compare !== undefined && (o.compare === null || typeof o.compare !== 'object')) bad('compare must be an object')
+  if (o.compare !== undefined) checkCompareOptions(o.compare)
   const noise = o.compare?.noise ?? true
   return { maxConcurrent, cpuShare, timeoutMs, noise: noise === true }
 }

@@ -29,6 +29,8 @@ const MAX_SIGNATURES = 4096
 /** Request headers whose values never go into an example (examples are shown on the dashboard). */
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key'])
 
+const KNOWN = new Set(['ignore', 'headers', 'noise', 'examples'])
+
 interface PathCounts {
   id: number
   path: string
@@ -43,8 +45,10 @@ interface Kept {
   paths: string[]
 }
 
-function checkOptions(o: GhostComparisonOptions): { headers: string[], ignore: IgnoreRules, noise: boolean, examples: number } {
-  if (o === null || typeof o !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'compare options must be an object')
+/** Checks compare options (GRIDDLE_ERR_INVALID_OPTION, naming the field); the admin API checks request bodies with it. */
+export function checkCompareOptions(o: GhostComparisonOptions): { headers: string[], ignore: IgnoreRules, noise: boolean, examples: number } {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'compare options must be an object')
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `compare: unknown option "${k}"`)
   const headers = o.headers ?? ['content-type']
   if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || h.length === 0)) {
     throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'compare.headers must be an array of header names')
@@ -81,7 +85,7 @@ class Comparison implements GhostComparison {
   private examples: Kept[] = []
 
   constructor(options: GhostComparisonOptions) {
-    const o = checkOptions(options)
+    const o = checkCompareOptions(options)
     this.headers = o.headers
     this.ignore = o.ignore
     this.filter = o.noise
