@@ -37,6 +37,7 @@ export class Telemetry {
   /** Adds admin routes, mounted when the listener starts (call before listen). */
   addRoutes(routes: readonly AdminRoute[]): void {
     this.extra.push(...routes)
+    if (routes.some((r) => r.path === '/releases')) this.view.panels = { ...this.view.panels, releases: true }
   }
 
   async start(): Promise<TelemetryAddress> {
