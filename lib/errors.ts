@@ -52,6 +52,8 @@ export const ERRORS = {
   GRIDDLE_ERR_FLAGS_SOURCE: { message: 'The flags source could not be loaded' },
   GRIDDLE_ERR_THREAD_NOT_FOUND: { message: 'No such thread in this process', status: 404 },
   GRIDDLE_ERR_DEBUG_TIMEOUT: { message: 'The thread did not answer the debug request in time', status: 504 },
+  GRIDDLE_ERR_RELEASE_NOT_FOUND: { message: 'No such release', status: 404 },
+  GRIDDLE_ERR_RELEASE_STATE: { message: 'Not possible in this state of the release', status: 409 },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

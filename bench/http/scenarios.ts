@@ -115,6 +115,16 @@ export const SCENARIOS: readonly Scenario[] = [
     closed: { threads: 1, connections: 64 },
     open: { connections: 64, pipeline: 1, rates: [50_000] },
   },
+  {
+    name: 'ghost',
+    section: 'HTTP: ghost runs',
+    description: 'GET /users/:id with a candidate version run after the answer on every 10th request (noise filter on), against the same app without',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ['griddle', 'griddle-ghost'],
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 1, rates: [20_000, 50_000] },
+  },
 ]
 
 /** Ids 1..max visited as 1 + (k * stride) mod max: spread over the model, identical for every server. */

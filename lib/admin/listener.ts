@@ -30,8 +30,10 @@ export type AdminHandler = (req: AdminRequest) => AdminAnswer | Promise<AdminAns
 
 export interface AdminRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE'
-  /** An exact path ("/metrics"). */
+  /** An exact path ("/metrics"), or with `prefix`, a path ending in "/" that every path under it matches. */
   path: string
+  /** True: the route answers every path that starts with `path` (the releases routes carry the route and version in the path). */
+  prefix?: boolean
   handler: AdminHandler
   /**
    * What an unauthenticated request gets instead of the JSON 401: the
@@ -142,7 +144,7 @@ export class AdminListener {
   }
 
   private async route(req: AdminRequest): Promise<AdminAnswer> {
-    const list = this.routes.get(req.path)
+    const list = this.routes.get(req.path) ?? this.under(req.path)
     const method = req.method === 'HEAD' ? 'GET' : req.method
     const route = list?.find((r) => r.method === method)
     if (req.path === '/login' && req.method === 'POST') return this.login(req)
@@ -161,6 +163,19 @@ export class AdminListener {
     if (list === undefined) return adminError('GRIDDLE_ERR_NOT_FOUND', `no admin route ${req.path}`)
     if (route === undefined) return { ...adminError('GRIDDLE_ERR_METHOD_NOT_ALLOWED', `${req.method} ${req.path}`), headers: { allow: list.map((r) => r.method).join(', ') } }
     return route.handler(req)
+  }
+
+  /** The routes of the longest prefix route holding `path`, if any. */
+  private under(path: string): AdminRoute[] | undefined {
+    let best: AdminRoute[] | undefined
+    let length = -1
+    for (const [p, list] of this.routes) {
+      if (p.length > length && path.startsWith(p) && list.some((r) => r.prefix === true)) {
+        best = list.filter((r) => r.prefix === true)
+        length = p.length
+      }
+    }
+    return best
   }
 
   /** The login form's POST: a right token becomes the HttpOnly cookie. */

@@ -6,10 +6,11 @@
 import { UsageError, type Command, type Io } from './command.js'
 import { profileCommand } from './profile-command.js'
 import { reloadCommand } from './reload-command.js'
+import { releasesCommand } from './releases-command.js'
 import { startCommand } from './start-command.js'
 import { tuneCommand } from './tune-command.js'
 
-export const COMMANDS: Command[] = [tuneCommand, profileCommand, startCommand, reloadCommand]
+export const COMMANDS: Command[] = [tuneCommand, profileCommand, startCommand, reloadCommand, releasesCommand]
 
 export function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))

@@ -37,6 +37,12 @@ export class Request {
 
   /** Parsed JSON, raw bytes (a Buffer), or undefined when there was no body. */
   body: unknown = undefined;
+  /**
+   * True in a ghost run (docs/releases.md): a candidate version answering a
+   * frozen copy of a request whose client was already answered. Its output
+   * goes nowhere, so a handler can skip its writes.
+   */
+  ghost = false;
   readonly [kReply]: Reply;
   /** The response-cache key while this request fills a cache entry. */
   [kCacheKey]: string | undefined = undefined

@@ -14,6 +14,8 @@ export interface TelemetryView {
   readonly stats: Stats
   snapshot(): StatsSnapshot
   readonly ring: SeriesRing
+  /** Panels whose routes are mounted beside these (set by Telemetry.addRoutes). */
+  panels?: { releases?: boolean }
 }
 
 export interface TableRow {
@@ -62,7 +64,7 @@ export function telemetryRoutes(view: TelemetryView): AdminRoute[] {
     },
     { method: 'GET', path: '/metrics', handler: () => ({ type: CONTENT_TYPE, body: renderMetrics(view.stats, view.snapshot()) }) },
     {
-      method: 'GET', path: '/', handler: () => ({ type: 'text/html; charset=utf-8', body: dashboardPage() }),
+      method: 'GET', path: '/', handler: () => ({ type: 'text/html; charset=utf-8', body: dashboardPage(view.panels) }),
       unauthorized: () => ({ status: 401, type: 'text/html; charset=utf-8', body: loginPage() }),
     },
   ]

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { RELEASES_SCRIPT, RELEASES_STYLE } from './dashboard-releases.js'
 
 let uplot: { js: string, css: string } | null = null
 
@@ -90,11 +91,12 @@ async function poll() {
 poll();
 `
 
-export function dashboardPage(): string {
+/** `panels.releases`: the release routes are mounted, so the page polls /releases (lib/telemetry/dashboard-releases.ts). */
+export function dashboardPage(panels: { releases?: boolean } = {}): string {
   const u = uplotFiles()
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>griddle</title><link rel="icon" href="data:,">
-<style>${u.css}${STYLE}</style></head>
+<style>${u.css}${STYLE}${RELEASES_STYLE}</style></head>
 <body>
 <h1>griddle <small id="updated" class="empty"></small></h1>
 <h2>Routes</h2>
@@ -110,6 +112,7 @@ export function dashboardPage(): string {
 </div>
 <script>${u.js}</script>
 <script>${SCRIPT}</script>
+${panels.releases === true ? `<script>${RELEASES_SCRIPT}</script>` : ''}
 </body></html>
 `
 }

@@ -4,7 +4,7 @@
  * series ring, the StatsD flusher. All of it reads the shared native
  * statistics; none of it touches the request path.
  */
-import { AdminListener } from '../admin/listener.js'
+import { AdminListener, type AdminRoute } from '../admin/listener.js'
 import { telemetryRoutes, type TelemetryView } from './admin-routes.js'
 import { debugRoutes } from '../admin/debug-routes.js'
 import type { StatsSnapshot } from './app-stats.js'
@@ -22,6 +22,8 @@ export class Telemetry {
   readonly view: TelemetryView
   private admin: AdminListener | null = null
   private statsd: StatsdFlusher | null = null
+  /** Routes other modules mount beside telemetry's (releases: lib/admin/release-routes.ts). */
+  private readonly extra: AdminRoute[] = []
 
   constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot) {
     this.view = { stats, snapshot, ring: new SeriesRing(stats) }
@@ -30,6 +32,12 @@ export class Telemetry {
   /** The StatsD flusher's own counters (datagrams, errors), or null without statsd. */
   statsdCounters(): StatsdFlusher['counters'] | null {
     return this.statsd?.counters ?? null
+  }
+
+  /** Adds admin routes, mounted when the listener starts (call before listen). */
+  addRoutes(routes: readonly AdminRoute[]): void {
+    this.extra.push(...routes)
+    if (routes.some((r) => r.path === '/releases')) this.view.panels = { ...this.view.panels, releases: true }
   }
 
   async start(): Promise<TelemetryAddress> {
@@ -41,7 +49,7 @@ export class Telemetry {
     const a = this.o.admin
     // No token, no listener: it would hand statistics (and later, releases) to anyone who can connect.
     if (a !== null && a.token.length > 0) {
-      this.admin = new AdminListener(a.token, [...telemetryRoutes(this.view), ...debugRoutes()])
+      this.admin = new AdminListener(a.token, [...telemetryRoutes(this.view), ...debugRoutes(), ...this.extra])
       out.admin = { host: a.host, port: await this.admin.listen(a.host, a.port) }
       this.view.ring.start()
     }

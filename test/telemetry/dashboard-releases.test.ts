@@ -1,0 +1,106 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp, type App } from 'griddle'
+import { releaseRoutes } from '../../lib/admin/release-routes.js'
+import type { AdminRoute } from '../../lib/admin/listener.js'
+import { TestReleases } from '../helpers/releases.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const TOKEN = 'dashboard-releases-token-0123'
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
+
+/** The app's telemetry (private) mounts extra admin routes, as the release code does with app.releases. */
+function mount(app: App, routes: AdminRoute[]): void {
+  ;(app as unknown as { telemetry: { addRoutes(r: AdminRoute[]): void } }).telemetry.addRoutes(routes)
+}
+
+function releasesWithFigures(): TestReleases {
+  const releases = new TestReleases()
+  const r = releases.add('GET /users/:id', 'v2')
+  r.ghost({ sample: 0.1 })
+  r.ramp({ steps: [5, 50, 100], guards: { p99Ratio: 1.25, p99AbsMs: 2 } })
+  r.stable = { version: 'v1', requests: 4000, errors: 4, errorRate: 0.001, p50Ms: 0.2, p99Ms: 1 }
+  // p99 5 ms slower: past both the ratio and the absolute limit.
+  r.candidate = { version: 'v2', requests: 210, errors: 0, errorRate: 0, p50Ms: 0.3, p99Ms: 6 }
+  r.ghostFigures = {
+    runs: 400, mismatches: 8, errors: 1, shed: 3, paths: { '/name': 8 }, noise: { '/at': 90 },
+    examples: [{
+      at: new Date().toISOString(),
+      request: { method: 'GET', url: '/users/7?q=<img src=x onerror=alert(1)>', headers: {} },
+      stable: { status: 200, headers: {}, body: { name: 'Ada' } },
+      candidate: { status: 200, headers: {}, body: { name: '<b>ada</b>' } },
+      diff: [{ path: '/name', stable: 'Ada', candidate: '<b>ada</b>' }],
+    }],
+  }
+  return releases
+}
+
+test('the dashboard shows each release: state, percent, guard figures beside their limits, ghost mismatch examples', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`no Chromium at ${CHROMIUM}`)
+    return
+  }
+  const puppeteer = (await import('puppeteer-core')).default
+  const app = createApp({ admin: { token: TOKEN } })
+  app.get('/users/:id', (req) => ({ id: req.params.id }))
+  const releases = releasesWithFigures()
+  mount(app, releaseRoutes(releases))
+  const { admin } = await app.listen(0)
+  const profile = mkdtempSync(join(tmpdir(), 'griddle-chromium-'))
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
+  })
+  try {
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+    page.on('pageerror', (e) => problems.push(String(e)))
+    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss() })
+    await page.setViewport({ width: 1200, height: 1400 })
+    await page.goto(`http://127.0.0.1:${admin!.port}/?token=${TOKEN}`, { waitUntil: 'load' })
+    await page.waitForSelector('#releases[data-ready="true"] .release', { timeout: 10_000 })
+    const panel = await page.$eval('#releases .release', (d) => ({
+      route: (d as HTMLElement).dataset.route,
+      title: d.querySelector('h3')!.textContent,
+      state: d.querySelector('.state')!.textContent,
+      ghost: d.querySelector('.ghost')!.textContent,
+      guards: [...d.querySelectorAll('table')].find((tb) => tb.textContent!.includes('guard'))!
+        .querySelectorAll('tbody tr').length,
+      rows: [...d.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.className])),
+      examples: [...d.querySelectorAll('.example')].map((e) => e.textContent),
+      injected: d.querySelectorAll('img, b').length,
+    }))
+    assert.equal(panel.route, 'GET /users/:id')
+    assert.equal(panel.title, 'GET /users/:id · v2 (stable v1)')
+    assert.equal(panel.state, 'state ramping, 5 % of traffic, step 0')
+    assert.equal(panel.ghost, 'ghost: 400 runs, 8 mismatched, 1 errors, 3 shed')
+    assert.equal(panel.guards, 4)
+    const row = (name: string) => panel.rows.find((r) => r[0]![0] === name)!
+    assert.deepEqual(row('p99 ratio'), [['p99 ratio', ''], ['6.000', 'breach'], ['> 1.25', '']])
+    assert.deepEqual(row('p99 difference ms'), [['p99 difference ms', ''], ['5.000', 'breach'], ['> 2', '']])
+    assert.deepEqual(row('error rate delta').map((c) => c[1]), ['', '', ''])
+    assert.deepEqual(row('ghost mismatch rate'), [['ghost mismatch rate', ''], ['2.00 %', 'breach'], ['> 0.10 %', '']])
+    assert.deepEqual(row('/name')!.map((c) => c[0]), ['/name', '8'])
+    assert.equal(panel.examples.length, 1)
+    assert.match(panel.examples[0]!, /GET \/users\/7\?q=<img src=x onerror=alert\(1\)>/)
+    assert.match(panel.examples[0]!, /\/name: "Ada" → "<b>ada<\/b>"/)
+    assert.equal(panel.injected, 0, 'example text is never markup')
+    // A change made elsewhere shows at the next poll.
+    releases.get('GET /users/:id')!.rollback('p99 guard')
+    await page.waitForFunction(() => document.querySelector('#releases .state')?.textContent?.includes('rolled-back'), { timeout: 10_000 })
+    assert.match(await page.$eval('#releases .state', (e) => e.textContent!), /state rolled-back, 0 % of traffic; reason: p99 guard/)
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-releases.png'), fullPage: true })
+    assert.deepEqual(problems, [])
+  } finally {
+    await browser.close()
+    await app.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+})
