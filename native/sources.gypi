@@ -10,6 +10,8 @@
     "dispatch.cc",
     "dispatch-key.cc",
     "flags.cc",
+    "flags-eval.cc",
+    "flags-store.cc",
     "noop-baseline.cc",
     "router-build.cc",
     "router-match.cc",
