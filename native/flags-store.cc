@@ -114,6 +114,7 @@ bool compile(FlagStore& store, const double* p, size_t n, napi_env env, napi_val
     e.holdoutSeed = seedAt(r + 8);
     e.holdoutBp = static_cast<uint32_t>(r[10]);
     e.sticky = r[11] != 0;
+    e.audience = r[13] != 0;
     e.weights.assign(r + EXPERIMENT_FIXED, r + EXPERIMENT_FIXED + an);
     e.cumulative = runningSums(r + EXPERIMENT_FIXED, an);
     e.counters.resize(an);

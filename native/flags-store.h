@@ -21,11 +21,11 @@ namespace flags {
 //   [flagCount, experimentCount, flag..., experiment...]
 //   flag:       enabled, rolloutBp (-1: none), seedLo, seedHi, variantSeedLo, variantSeedHi, n, weight * n
 //   experiment: enabled, seedLo, seedHi, coverageBp, nsSeedLo, nsSeedHi, nsStartBp, nsEndBp,
-//               holdoutSeedLo, holdoutSeedHi, holdoutBp, sticky, n, weight * n
+//               holdoutSeedLo, holdoutSeedHi, holdoutBp, sticky, n, audience (0|1), weight * n
 // Counters, named by the caller in this order: per flag [off, on or variant 0, variant 1, ...],
 // per experiment one per arm.
 constexpr int FLAG_FIXED = 7;
-constexpr int EXPERIMENT_FIXED = 13;
+constexpr int EXPERIMENT_FIXED = 14;
 
 using Counter = std::atomic<uint64_t>;
 
@@ -39,6 +39,7 @@ struct Flag {
 
 struct Experiment {
   bool enabled, sticky;
+  bool audience;  // it has audience rules, which only JavaScript evaluates (they read attributes)
   uint64_t seed, nsSeed, holdoutSeed;
   uint32_t coverageBp, nsStart, nsEnd, holdoutBp;
   std::vector<double> weights, cumulative;
@@ -50,6 +51,7 @@ struct Snapshot {
   std::string json;
   std::vector<Flag> flags;
   std::vector<Experiment> experiments;
+  std::unordered_map<std::string, int32_t> experimentIndex;  // by name, for routes keyed by arms
 };
 
 struct Slot {
@@ -74,6 +76,10 @@ struct FlagStore {
 
 // The store of that name, made on first use; every thread naming it shares it.
 std::shared_ptr<FlagStore> openStore(const std::string& name);
+
+// The store behind a flag store handle (the function JS_flagsOpen returns);
+// null after throwing a TypeError when v is not one.
+std::shared_ptr<FlagStore> storeOf(napi_env env, napi_value v);
 
 // Announces the current snapshot in the thread's slot; the re-check makes sure
 // the writer cannot have retired and scanned it in between.

@@ -120,12 +120,32 @@ static napi_value JS_flagsExperimentFn(napi_env env, napi_callback_info info) {
   return fn;
 }
 
-// (flags, json: string, program: Float64Array, counterNames: string[]) -> seq
-// of the published snapshot, or -1 for a malformed program. When json equals
+// Fills the snapshot's name -> experiment index map; false when the names do
+// not match the experiments one for one.
+static bool indexExperiments(napi_env env, napi_value names, Snapshot* s) {
+  bool isArray = false;
+  uint32_t count = 0;
+  if (napi_is_array(env, names, &isArray) != napi_ok || !isArray || napi_get_array_length(env, names, &count) != napi_ok ||
+      count != s->experiments.size())
+    return false;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value v;
+    size_t len;
+    if (napi_get_element(env, names, i, &v) != napi_ok || napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
+    std::string name(len, '\0');
+    napi_get_value_string_utf8(env, v, name.data(), len + 1, &len);
+    s->experimentIndex[name] = static_cast<int32_t>(i);
+  }
+  return true;
+}
+
+// (flags, json: string, program: Float64Array, counterNames: string[],
+// experimentNames: string[]) -> seq of the published snapshot, or -1 for a
+// malformed program. When json equals
 // the current snapshot's, nothing is swapped and its seq is returned (every
 // worker loading the same source publishes once).
 static napi_value JS_flagsPublish(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(4);
+  GRIDDLE_ARGS(5);
   Handle* h = unwrapHandle(env, argv[0]);
   if (h == nullptr) return nullptr;
   size_t jsonLen;
@@ -146,7 +166,9 @@ static napi_value JS_flagsPublish(napi_env env, napi_callback_info info) {
   auto next = std::make_unique<Snapshot>();
   next->seq = store.seq + 1;
   next->json = std::move(json);
-  if (!compile(store, static_cast<const double*>(program), n, env, argv[3], nameCount, next.get())) return int32Value(env, -1);
+  if (!compile(store, static_cast<const double*>(program), n, env, argv[3], nameCount, next.get()) ||
+      !indexExperiments(env, argv[4], next.get()))
+    return int32Value(env, -1);
   store.seq = next->seq;
   Snapshot* old = store.current.exchange(next.release());
   if (old != nullptr) store.retired.push_back(old);
@@ -196,7 +218,25 @@ static napi_value JS_flagsExposures(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+// (flags) -> the current snapshot's seq, 0 before the first publish: a cheap
+// check that no reload happened between two moments of one request.
+static napi_value JS_flagsSeq(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Handle* h = unwrapHandle(env, argv[0]);
+  if (h == nullptr) return nullptr;
+  Snapshot* s = enter(*h);
+  int32_t seq = s == nullptr ? 0 : s->seq;
+  leave(*h);
+  return int32Value(env, seq);
+}
+
+std::shared_ptr<FlagStore> storeOf(napi_env env, napi_value v) {
+  Handle* h = unwrapHandle(env, v);
+  return h == nullptr ? nullptr : h->store;
+}
+
 bool initFlags(napi_env env, napi_value exports) {
+  GRIDDLE_EXPORT(env, exports, "flagsSeq", JS_flagsSeq);
   GRIDDLE_EXPORT(env, exports, "flagsOpen", JS_flagsOpen);
   GRIDDLE_EXPORT(env, exports, "flagsExperimentFn", JS_flagsExperimentFn);
   GRIDDLE_EXPORT(env, exports, "flagsPublish", JS_flagsPublish);

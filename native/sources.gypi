@@ -11,6 +11,7 @@
     "dispatch-key.cc",
     "flags.cc",
     "flags-eval.cc",
+    "flags-route.cc",
     "flags-store.cc",
     "noop-baseline.cc",
     "router-build.cc",

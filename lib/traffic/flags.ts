@@ -56,12 +56,12 @@ function experimentRecord(e: Experiment, program: number[], names: string[]): vo
   program.push(e.enabled ? 1 : 0, ...seedOf(`experiment\u0000${e.seed}`), bp(e.coverage),
     ...(ns === null ? [0, 0] : seedOf(`namespace\u0000${ns.name}`)), ns === null ? 0 : bp(ns.start), ns === null ? 10000 : bp(ns.end),
     ...(e.holdout === null ? [0, 0] : seedOf(`holdout\u0000${e.holdout.name}`)), e.holdout === null ? 0 : Math.round(e.holdout.percentage * 100),
-    e.sticky ? 1 : 0, e.arms.length)
+    e.sticky ? 1 : 0, e.arms.length, e.audience.length > 0 ? 1 : 0)
   for (const a of e.arms) program.push(a.weight)
   for (const a of e.arms) names.push(`experiment\u0000${e.name}\u0000${a.name}`)
 }
 
-function programOf(c: Checked): { program: Float64Array, names: string[] } {
+function programOf(c: Checked): { program: Float64Array, names: string[], experiments: string[] } {
   const program: number[] = []
   const names: string[] = []
   if (c.config === null) {
@@ -75,7 +75,7 @@ function programOf(c: Checked): { program: Float64Array, names: string[] } {
     for (const f of c.config.flags) flagRecord(f, program, names)
     for (const e of c.config.experiments) experimentRecord(e, program, names)
   }
-  return { program: Float64Array.from(program), names }
+  return { program: Float64Array.from(program), names, experiments: c.config?.experiments.map((e) => e.name) ?? [] }
 }
 
 function compiledOf(seq: number, c: Checked): Compiled {
@@ -131,8 +131,8 @@ export class FlagStore {
    */
   publish(d: Document): Compiled {
     const checked = check(d)
-    const { program, names } = programOf(checked)
-    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names)
+    const { program, names, experiments } = programOf(checked)
+    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names, experiments)
     if (seq < 0) throw new Error('griddle: the flags program was refused by the native store (a compiler bug)')
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, checked)
     return this.compiled
@@ -145,6 +145,16 @@ export class FlagStore {
     if (json === null) return null
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, check(JSON.parse(json) as Document))
     return this.compiled
+  }
+
+  /** The native handle (for the dispatcher's experiment-keyed routes). */
+  get handle(): FlagsEval {
+    return this.fn
+  }
+
+  /** The current snapshot's sequence number (0 before any), without building a view. */
+  seq(): number {
+    return native.flagsSeq(this.fn)
   }
 
   /** The last view built, without asking native (the hot path's copy; evaluations detect staleness). */

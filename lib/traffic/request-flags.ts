@@ -40,6 +40,8 @@ export const kUnitLo = Symbol('griddle.unitLo')
 export const kUnitHi = Symbol('griddle.unitHi')
 export const kUnitHashed = Symbol('griddle.unitHashed')
 export const kFlags = Symbol('griddle.flags')
+/** The flag snapshot dispatch keyed this request's cache entry by (routes with `experiments`). */
+export const kArmsSeq = Symbol('griddle.armsSeq')
 
 interface TrafficFields {
   [kTraffic]: Traffic | null
