@@ -58,11 +58,10 @@ void computeRouteArms(RouteArms& ra, int32_t id, const int32_t* unit, int32_t* o
     out[0] = ARMS_NONE;
     return;
   }
-  Snapshot* s = enter(*ra.store, ra.slot);
+  Snapshot* s = enterHeld(*ra.store, ra.slot, ra.held);
   out[1] = s == nullptr ? 0 : s->seq;
   if (s == nullptr || (unit[2] == 0 && !ra.missingEmpty)) {
     out[0] = ARMS_KEYED;  // no config yet, or no key under missing "off": every arm is null
-    leave(ra.slot);
     return;
   }
   if (ra.resolvedSeq != s->seq) resolve(ra, *s);
@@ -70,7 +69,6 @@ void computeRouteArms(RouteArms& ra, int32_t id, const int32_t* unit, int32_t* o
   static const uint64_t EMPTY = bucket::unitHash(&NONE, 0);  // the key "" (missing: 'empty')
   uint64_t u = unit[2] != 0 ? unitOf(unit[0], unit[1]) : EMPTY;
   out[0] = pack(ra, *s, ra.indices[static_cast<size_t>(id)], u);
-  leave(ra.slot);
   if (out[0] == ARMS_UNCACHED) ra.pendingCount = 0;
 }
 

@@ -29,6 +29,7 @@ constexpr int32_t ARMS_KEYED = 1 << 24;  // | (arm + 1) << 8 * i per experiment 
 struct RouteArms {
   std::shared_ptr<FlagStore> store;
   Slot* slot = nullptr;  // this thread's hazard slot in the store
+  Snapshot* held = nullptr;  // what slot announces between dispatches (enterHeld)
   bool missingEmpty = false;  // unitKey.missing 'empty': keyless units bucket as the key ""
   std::vector<std::vector<std::string>> names;
   std::vector<std::vector<int32_t>> indices;  // same shape; -1 for a name the snapshot lacks

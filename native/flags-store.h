@@ -93,6 +93,17 @@ inline Snapshot* enter(FlagStore& store, Slot* slot) {
 }
 inline void leave(Slot* slot) { slot->reading.store(nullptr, std::memory_order_release); }
 
+// The hot calls' variant: the slot keeps announcing the snapshot between
+// calls, so while it is still current a call costs one load and no store (the
+// seq_cst store of enter() is the dearest step of a flag call). A replaced
+// snapshot then lives until this thread's next call, or its handle's end.
+inline Snapshot* enterHeld(FlagStore& store, Slot* slot, Snapshot*& held) {
+  Snapshot* p = store.current.load(std::memory_order_acquire);
+  if (p == held) return p;
+  held = p = enter(store, slot);
+  return p;
+}
+
 // Parses the program into s; false when it is malformed (lib/traffic/flags.ts
 // writes it, so this only guards against a caller bypassing the twin).
 bool compile(FlagStore& store, const double* p, size_t n, napi_env env, napi_value names, uint32_t nameCount, Snapshot* s);

@@ -18,12 +18,15 @@ struct Handle {
   // converts no JS values (five napi_get_value_int32 cost more than the call).
   int32_t* args = nullptr;
   napi_ref argsRef = nullptr;
+  Snapshot* held = nullptr;  // what slot announces between calls (enterHeld)
 };
 
 const napi_type_tag FLAGS_TAG = {0x67726964646c6505ULL, 0x666c616773000000ULL};
 
-Snapshot* enter(Handle& h) { return flags::enter(*h.store, h.slot); }
-void leave(Handle& h) { flags::leave(h.slot); }
+// hot path: measure before changing
+Snapshot* enter(Handle& h) { return enterHeld(*h.store, h.slot, h.held); }
+// The slot keeps announcing what it holds: it is cleared when the handle goes.
+void leave(Handle&) {}
 
 Handle* unwrapHandle(napi_env env, napi_value v) {
   return static_cast<Handle*>(unwrapTagged(env, v, &FLAGS_TAG, "argument 'flags' is not a griddle flag store"));

@@ -98,6 +98,16 @@ export function decide(store: FlagStore, name: string, u: Unit): number {
 
 /** hot path: true when the unit is on for the flag (for a boolean flag: its value is true). */
 export function isEnabled(store: FlagStore, name: string, u: Unit): boolean {
+  // Fast path (bench/results/flags.md): a keyed unit and a flag without rules need nothing but the
+  // native outcome, decided on this thread's view; a stale view or anything else takes the full path.
+  const view = store.view
+  if (u.set && view !== null && view.kind === 'griddle') {
+    const cf = view.flags.get(name)
+    if (cf !== undefined && cf.plain) {
+      const code = store.evalFlag(view.seq, cf.index, -1, u.lo, u.hi)
+      if (code !== EVAL.STALE) return code >= 0 && cf.onTrue
+    }
+  }
   const code = decide(store, name, u)
   if (code < 0) return false
   if (lastUnleash !== null) return lastUnleash.enabled

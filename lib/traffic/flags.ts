@@ -18,7 +18,14 @@ export const EVAL = {
 /** A config as stored: griddle's own format, or an Unleash client features document. */
 export type Document = { kind: 'griddle', doc: unknown } | { kind: 'unleash', doc: unknown }
 
-export interface CompiledFlag { index: number, flag: Flag }
+export interface CompiledFlag {
+  index: number
+  flag: Flag
+  /** No rules: for a keyed unit, the native outcome alone decides (isEnabled's fast path). */
+  plain: boolean
+  /** What isEnabled answers for an outcome >= 0 (on, or a variant). */
+  onTrue: boolean
+}
 export interface CompiledExperiment { index: number, experiment: Experiment }
 
 /** One thread's view of a native snapshot: same indices, rule closures rebuilt from its JSON. */
@@ -82,7 +89,9 @@ function compiledOf(seq: number, c: Checked): Compiled {
   const flags = new Map<string, CompiledFlag>()
   const experiments = new Map<string, CompiledExperiment>()
   const unleash = new Map<string, { index: number, feature: UnleashFeature }>()
-  c.config?.flags.forEach((flag, index) => flags.set(flag.name, { index, flag }))
+  c.config?.flags.forEach((flag, index) => flags.set(flag.name, {
+    index, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true,
+  }))
   c.config?.experiments.forEach((experiment, index) => experiments.set(experiment.name, { index, experiment }))
   c.features.forEach((feature, index) => unleash.set(feature.name, { index, feature }))
   return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash }
