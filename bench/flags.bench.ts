@@ -51,6 +51,14 @@ async function setup(name: string): Promise<(i: number) => unknown> {
     const hashes = USERS.map((u) => unitHash(u).lo >>> 0)
     return (i) => { const f = flags.get('roll'); return f !== undefined && hashes[i & 1023]! % 10000 < f.rolloutBp }
   }
+  if (name === 'griddle unleash req.flags.isEnabled') {
+    // Unleash mode: the same flexibleRollout as unleash-client's case, hashed natively on the key read once per request.
+    const app = createApp({ flags: { source: { unleash: { version: 2, features: UNLEASH_FEATURES } } } })
+    await app.flags.ready
+    const traffic: Traffic = { runtime: app.flags, attributes: () => ({}), missing: 'off', hashing: true, readKey: () => undefined }
+    const reqs = USERS.map((u) => { const h = unitHash(u); return new RequestFlags(traffic, {}, u, h.lo, h.hi, 1) })
+    return (i) => reqs[i & 1023]!.isEnabled('roll')
+  }
   if (name.startsWith('griddle')) {
     const app = createApp({ flags: { source: GRIDDLE } })
     await app.flags.ready
@@ -87,7 +95,7 @@ async function setup(name: string): Promise<(i: number) => unknown> {
 
 export const CASES = [
   'native no-op', 'js baseline', 'griddle evalFlag crossing', 'griddle req.flags.isEnabled', 'griddle req.flags.variant', 'griddle app.flags.evaluate',
-  'unleash-client isEnabled', 'unleash-client getVariant', 'growthbook isOn', 'growthbook run',
+  'griddle unleash req.flags.isEnabled', 'unleash-client isEnabled', 'unleash-client getVariant', 'growthbook isOn', 'growthbook run',
 ]
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]! }

@@ -137,6 +137,10 @@ export interface NativeBinding {
   bucketUnitHash(key: string | undefined, out: Int32Array): void
   bucketMurmur3(key: string, seed: number): number
   bucketUnleash(id: string, normalizer: number, seed: number): number
+  bucketUnleashKey(key: string): number
+  bucketUnleashGroup(groupId: string): number
+  bucketUnleashArgs(args: Int32Array): void
+  bucketUnleashKeyed(): number
   flagsOpen(name: string, args: Int32Array): FlagsEval
   flagsExperimentFn(flags: FlagsEval): FlagsExperiment
   flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[], experimentNames: string[]): number
