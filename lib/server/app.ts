@@ -154,6 +154,7 @@ export class App {
     const log = (line: string): void => console.error(line)
     this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
     this.flags = this.traffic.runtime
+    this.telemetry.view.flags = this.flags  // the dashboard's flags panel
   }
 
   private appCache(): AppCache {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { FLAGS_PANEL_SCRIPT } from './dashboard-flags.js'
 
 let uplot: { js: string, css: string } | null = null
 
@@ -81,6 +82,7 @@ async function poll() {
       document.getElementById('updated').textContent = new Date(s.snapshot.time).toLocaleTimeString() +
         ' · ' + s.snapshot.process.threads.length + ' thread(s) · RSS ' + (s.snapshot.process.memory.rssBytes / 1048576).toFixed(0) + ' MiB';
       draw();
+      drawFlags(s.panels.experiments);
       document.body.dataset.ready = 'true';
     }
   } finally {
@@ -109,6 +111,7 @@ export function dashboardPage(): string {
 <div class="panel" id="releases"><h2>Releases</h2><p class="empty">No releases yet: ramp step, guard figures and ghost mismatches appear here.</p></div>
 </div>
 <script>${u.js}</script>
+<script>${FLAGS_PANEL_SCRIPT}</script>
 <script>${SCRIPT}</script>
 </body></html>
 `
