@@ -322,7 +322,9 @@ export class App {
     if (partial.cache !== null && method !== 'GET' && method !== 'HEAD') {
       throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `${where}: cache is for GET and HEAD routes`)
     }
-    const experiments = compileRouteExperiments(def.experiments, partial.cache, this.traffic.hashing ? this.flags.store : null, where)
+    // Routes the constructor adds (metrics.path) come before the flags exist: they never name experiments.
+    const experiments = def.experiments === undefined ? null
+      : compileRouteExperiments(def.experiments, partial.cache, this.traffic.hashing ? this.flags.store : null, where)
     const id = this.router.add(method, def.path, this.core.entries.length)
     const entry: RouteEntry = { ...partial, experiments, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
     this.core.entries[id] = entry
