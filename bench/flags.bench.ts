@@ -45,12 +45,32 @@ function round(fn: (i: number) => unknown): number {
 
 async function setup(name: string): Promise<(i: number) => unknown> {
   if (name === 'native no-op') return () => native.noop()
+  if (name === 'js baseline') {
+    // What a flag check costs in plain JavaScript: a Map lookup of the flag, then a bucket test on a precomputed hash.
+    const flags = new Map([['roll', { rolloutBp: 1000 }], ['button', { rolloutBp: -1 }]])
+    const hashes = USERS.map((u) => unitHash(u).lo >>> 0)
+    return (i) => { const f = flags.get('roll'); return f !== undefined && hashes[i & 1023]! % 10000 < f.rolloutBp }
+  }
+  if (name === 'griddle unleash req.flags.isEnabled') {
+    // Unleash mode: the same flexibleRollout as unleash-client's case, hashed natively on the key read once per request.
+    const app = createApp({ flags: { source: { unleash: { version: 2, features: UNLEASH_FEATURES } } } })
+    await app.flags.ready
+    const traffic: Traffic = { runtime: app.flags, attributes: () => ({}), missing: 'off', hashing: true, readKey: () => undefined }
+    const reqs = USERS.map((u) => { const h = unitHash(u); return new RequestFlags(traffic, {}, u, h.lo, h.hi, 1) })
+    return (i) => reqs[i & 1023]!.isEnabled('roll')
+  }
   if (name.startsWith('griddle')) {
     const app = createApp({ flags: { source: GRIDDLE } })
     await app.flags.ready
     const traffic: Traffic = { runtime: app.flags, attributes: () => ({}), missing: 'off', hashing: true, readKey: () => undefined }
     // One accessor per user, as each request has its own, on the hash dispatch computed.
     const reqs = USERS.map((u) => { const h = unitHash(u); return new RequestFlags(traffic, {}, u, h.lo, h.hi, 1) })
+    if (name === 'griddle evalFlag crossing') {
+      // The native call alone, on the same snapshot and hashes: what isEnabled costs beyond JavaScript.
+      const view = app.flags.store.current()!
+      const index = view.flags.get('roll')!.index
+      return (i) => app.flags.store.evalFlag(view.seq, index, -1, reqs[i & 1023]!.lo, reqs[i & 1023]!.hi) >= 0
+    }
     if (name === 'griddle req.flags.isEnabled') return (i) => reqs[i & 1023]!.isEnabled('roll')
     if (name === 'griddle req.flags.variant') return (i) => reqs[i & 1023]!.variant('button').enabled
     if (name === 'griddle app.flags.evaluate') return (i) => app.flags.evaluate('roll', { unitKey: USERS[i & 1023]! }).enabled
@@ -74,8 +94,8 @@ async function setup(name: string): Promise<(i: number) => unknown> {
 }
 
 export const CASES = [
-  'native no-op', 'griddle req.flags.isEnabled', 'griddle req.flags.variant', 'griddle app.flags.evaluate',
-  'unleash-client isEnabled', 'unleash-client getVariant', 'growthbook isOn', 'growthbook run',
+  'native no-op', 'js baseline', 'griddle evalFlag crossing', 'griddle req.flags.isEnabled', 'griddle req.flags.variant', 'griddle app.flags.evaluate',
+  'griddle unleash req.flags.isEnabled', 'unleash-client isEnabled', 'unleash-client getVariant', 'growthbook isOn', 'growthbook run',
 ]
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]! }
@@ -99,5 +119,20 @@ function parent(): void {
   }
 }
 
-if (process.argv[2] !== undefined) await child(process.argv[2])
+/**
+ * `<case> --count N`: N calls after a warm-up, nothing printed; run under
+ * callgrind at two counts, the difference of the instruction totals divided
+ * by the difference of the counts is the instructions per call
+ * (bench/flags-callgrind.sh), a figure the machine's load does not move.
+ */
+async function counted(name: string, n: number): Promise<void> {
+  const fn = await setup(name)
+  CALLS = 20_000
+  round(fn)
+  CALLS = n
+  if (n > 0) round(fn)
+}
+
+if (process.argv[3] === '--count') await counted(process.argv[2]!, Number(process.argv[4]))
+else if (process.argv[2] !== undefined) await child(process.argv[2])
 else parent()

@@ -48,6 +48,11 @@ export interface DispatchLayout {
   readonly IO_UNIT_LO: number
   readonly IO_UNIT_HI: number
   readonly IO_UNIT_SET: number
+  readonly IO_EXP_ARM: number
+  readonly IO_EXP_SEQ: number
+  readonly KEY_ARMS: number
+  readonly ARMS_UNCACHED: number
+  readonly ROUTE_EXPERIMENTS_MAX: number
   readonly HIT_MISS: number
   readonly HIT_TOO_LARGE: number
   readonly TYPE_LENGTH_MASK: number
@@ -132,9 +137,15 @@ export interface NativeBinding {
   bucketUnitHash(key: string | undefined, out: Int32Array): void
   bucketMurmur3(key: string, seed: number): number
   bucketUnleash(id: string, normalizer: number, seed: number): number
+  bucketUnleashKey(key: string): number
+  bucketUnleashGroup(groupId: string): number
+  bucketUnleashArgs(args: Int32Array): void
+  bucketUnleashKeyed(): number
   flagsOpen(name: string, args: Int32Array): FlagsEval
   flagsExperimentFn(flags: FlagsEval): FlagsExperiment
-  flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[]): number
+  flagsPublish(flags: FlagsEval, json: string, program: Float64Array, counterNames: string[], experimentNames: string[]): number
+  flagsSeq(flags: FlagsEval): number
+  dispatchSetExperiments(dispatcher: Dispatch, routeId: number, flags: FlagsEval, names: string[], missingEmpty: boolean): void
   flagsCurrent(flags: FlagsEval, out: Int32Array): string | null
   flagsExposures(flags: FlagsEval): Array<string | number>
   readonly FLAGS_EVAL_OFF: number

@@ -2,6 +2,9 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "util/boundary.h"
 
@@ -128,7 +131,105 @@ static napi_value JS_bucketUnleash(napi_env env, napi_callback_info info) {
   return r;
 }
 
+// --- Unleash hashing on a key read once per request ---
+// Unleash hashes murmur3("groupId:key") over the low byte of each UTF-16
+// unit, so the unit hash of dispatch cannot serve it. Instead a thread keeps
+// the low bytes of the last key it was given and an interned table of group
+// prefixes ("groupId:"), and the hot call takes ints only.
+namespace {
+
+struct UnleashThread {
+  std::vector<uint8_t> key;           // low bytes of the key set last
+  int32_t token = 0;                  // bumped by every key set
+  std::vector<std::string> groups;    // low bytes of "groupId:"
+  std::unordered_map<std::u16string, int32_t> groupIndex;
+  std::vector<uint8_t> scratch;       // group + key, hashed in one piece
+  int32_t* args = nullptr;            // [token, group, normalizer, seed]
+  napi_ref argsRef = nullptr;
+};
+
+thread_local UnleashThread unleashThread;
+
+}  // namespace
+
+// (key: string) -> token. Keeps the low bytes of key's UTF-16 units for
+// JS_bucketUnleashKeyed; the token names them until the next call on this thread.
+static napi_value JS_bucketUnleashKey(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Utf16Arg id;
+  if (!id.read(env, argv[0], "key")) return nullptr;
+  UnleashThread& t = unleashThread;
+  t.key.resize(id.len);
+  for (size_t i = 0; i < id.len; i++) t.key[i] = static_cast<uint8_t>(id.data[i] & 0xff);
+  if (++t.token <= 0) t.token = 1;
+  napi_value r;
+  napi_create_int32(env, t.token, &r);
+  return r;
+}
+
+// (groupId: string) -> the group's index on this thread (interned).
+static napi_value JS_bucketUnleashGroup(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Utf16Arg g;
+  if (!g.read(env, argv[0], "groupId")) return nullptr;
+  UnleashThread& t = unleashThread;
+  std::u16string k(g.data, g.len);
+  auto it = t.groupIndex.find(k);
+  int32_t index;
+  if (it != t.groupIndex.end()) {
+    index = it->second;
+  } else {
+    std::string bytes(g.len + 1, ':');
+    for (size_t i = 0; i < g.len; i++) bytes[i] = static_cast<char>(g.data[i] & 0xff);
+    index = static_cast<int32_t>(t.groups.size());
+    t.groups.push_back(std::move(bytes));
+    t.groupIndex.emplace(std::move(k), index);
+  }
+  napi_value r;
+  napi_create_int32(env, index, &r);
+  return r;
+}
+
+// (args: Int32Array of 4) -> undefined: the array JS_bucketUnleashKeyed reads, registered once per thread.
+static napi_value JS_bucketUnleashArgs(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  void* a;
+  size_t n;
+  if (!argTypedArray(env, argv[0], "args", napi_int32_array, &a, &n)) return nullptr;
+  if (n < 4) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'args' needs 4 slots");
+  UnleashThread& t = unleashThread;
+  if (t.argsRef != nullptr) napi_delete_reference(env, t.argsRef);
+  napi_create_reference(env, argv[0], 1, &t.argsRef);
+  t.args = static_cast<int32_t*>(a);
+  return nullptr;
+}
+
+// hot path: measure before changing
+// () -> (murmur3(group + key, seed) % normalizer) + 1 for the args
+// [token, group, normalizer, seed], or -1 when token is not the key set last
+// on this thread (another request set its own: set it again) or an argument is out of range.
+static napi_value JS_bucketUnleashKeyed(napi_env env, napi_callback_info info) {
+  UnleashThread& t = unleashThread;
+  const int32_t* a = t.args;
+  int32_t r = -1;
+  if (a != nullptr && a[0] == t.token && a[1] >= 0 && static_cast<size_t>(a[1]) < t.groups.size() && a[2] > 0) {
+    const std::string& g = t.groups[static_cast<size_t>(a[1])];
+    t.scratch.resize(g.size() + t.key.size());
+    std::memcpy(t.scratch.data(), g.data(), g.size());
+    if (!t.key.empty()) std::memcpy(t.scratch.data() + g.size(), t.key.data(), t.key.size());
+    uint32_t h = murmur3x86(t.scratch.data(), t.scratch.size(), static_cast<uint32_t>(a[3]));
+    r = static_cast<int32_t>(h % static_cast<uint32_t>(a[2]) + 1);
+  }
+  napi_value v;
+  napi_create_int32(env, r, &v);
+  return v;
+}
+
 bool initBucket(napi_env env, napi_value exports) {
+  GRIDDLE_EXPORT(env, exports, "bucketUnleashKey", JS_bucketUnleashKey);
+  GRIDDLE_EXPORT(env, exports, "bucketUnleashGroup", JS_bucketUnleashGroup);
+  GRIDDLE_EXPORT(env, exports, "bucketUnleashArgs", JS_bucketUnleashArgs);
+  GRIDDLE_EXPORT(env, exports, "bucketUnleashKeyed", JS_bucketUnleashKeyed);
   GRIDDLE_EXPORT(env, exports, "bucketUnitHash", JS_bucketUnitHash);
   GRIDDLE_EXPORT(env, exports, "bucketMurmur3", JS_bucketMurmur3);
   GRIDDLE_EXPORT(env, exports, "bucketUnleash", JS_bucketUnleash);

@@ -111,6 +111,13 @@ void defaultKey(KeyScratch& s, int32_t method, const char16_t* path, size_t path
   }
 }
 
+void appendArms(KeyScratch& s, int32_t packed) {
+  if (packed <= 0) return;
+  s.key.push_back(KEY_ARMS);
+  s.key.push_back(static_cast<char16_t>(static_cast<uint32_t>(packed) >> 16));
+  s.key.push_back(static_cast<char16_t>(packed & 0xffff));
+}
+
 void customKey(KeyScratch& s, int32_t routeId, const char16_t* key, size_t keyLen) {
   s.key.clear();
   if (routeId < 0) {

@@ -15,6 +15,7 @@ constexpr char16_t KEY_DEFAULT = u'\x01';  // method, path, query (pairs ordered
 constexpr char16_t KEY_VARIANT = u'\x02';  // suffix: a compressed variant of the key before it
 constexpr char16_t KEY_CUSTOM = u'\x03';   // route id (two units), then the application's key
 constexpr char16_t KEY_SHARED = u'\x04';   // the application's key, shared by every route asking so
+constexpr char16_t KEY_ARMS = u'\x07';     // suffix: experiment arms (flags::ARMS_KEYED | ...), two units
 
 // Scratch a key builder reuses, so that the hot path does not allocate.
 struct KeyScratch {
@@ -35,6 +36,9 @@ struct KeyScratch {
 // differs). Written to s.key.
 void defaultKey(KeyScratch& s, int32_t method, const char16_t* path, size_t pathLen, const char16_t* query,
                 size_t queryLen);
+
+// Appends KEY_ARMS and the packed arms to s.key; nothing when packed <= 0.
+void appendArms(KeyScratch& s, int32_t packed);
 
 // KEY_CUSTOM + routeId, or KEY_SHARED when routeId < 0, then key. Written to s.key.
 void customKey(KeyScratch& s, int32_t routeId, const char16_t* key, size_t keyLen);

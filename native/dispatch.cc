@@ -10,6 +10,7 @@
 #include "bucket.h"
 #include "cache.h"
 #include "dispatch-key.h"
+#include "flags-route.h"
 #include "router.h"
 #include "snapshot.h"
 #include "util/boundary.h"
@@ -33,6 +34,7 @@ struct Dispatcher {
   size_t outCap = 0;
   dispatchkey::KeyScratch keys;
   std::shared_ptr<stats::Writer> stats;  // statistics: where waiting outcomes are recorded, or null
+  std::unique_ptr<flags::RouteArms> arms;  // experiments on cached routes, or null
 };
 
 const napi_type_tag DISPATCH_TAG = {0x67726964646c6503ULL, 0x6469737061746368ULL};
@@ -160,9 +162,12 @@ static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   d.io[Io::ROUTE] = id;
   d.io[Io::MATCHED] = method;
   d.io[Io::HIT] = Io::HIT_MISS;
-  if (id < 0 || snap.cacheMode(id) != MODE_DEFAULT_KEY || !d.store) return nullptr;
+  if (d.arms) flags::computeRouteArms(*d.arms, id, d.io + Io::UNIT_LO, d.io + Io::EXP_ARM);  // experiments
+  if (id < 0 || snap.cacheMode(id) != MODE_DEFAULT_KEY || !d.store || d.io[Io::EXP_ARM] < 0) return nullptr;
   dispatchkey::defaultKey(d.keys, method, path.data, path.len, query.data, query.len);
+  dispatchkey::appendArms(d.keys, d.io[Io::EXP_ARM]);  // experiments
   probeVariants(d, inm.data, inm.len);
+  if (d.arms && d.io[Io::HIT] >= 0) flags::countRouteArms(*d.arms);  // experiments: a hit is an exposure
   return nullptr;
 }
 
@@ -364,6 +369,37 @@ static napi_value JS_dispatchDeleteCustom(napi_env env, napi_callback_info info)
   return r;
 }
 
+// --- experiments on cached routes ---
+// (dispatcher, routeId, flags, names: string[], missingEmpty: boolean) -> undefined.
+// The experiments the route's body depends on; its cache entries are keyed by
+// their arms from then on. All calls of one dispatcher name the same flags.
+static napi_value JS_dispatchSetExperiments(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(5);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  int32_t id;
+  bool isArray = false, empty = false;
+  uint32_t n = 0;
+  if (d == nullptr || !argInt32(env, argv[1], "routeId", &id)) return nullptr;
+  if (id < 0) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'routeId' must be >= 0");
+  if (napi_is_array(env, argv[3], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[3], &n) != napi_ok ||
+      n > static_cast<uint32_t>(flags::ROUTE_EXPERIMENTS_MAX))
+    return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'names' must be an array of at most 3 strings");
+  napi_get_value_bool(env, argv[4], &empty);
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    size_t len;
+    napi_get_element(env, argv[3], i, &v);
+    if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'names' must be strings");
+    names.emplace_back(len, '\0');
+    napi_get_value_string_utf8(env, v, names.back().data(), len + 1, &len);
+  }
+  if (!d->arms && !(d->arms = flags::routeArmsOf(env, argv[2], empty))) return nullptr;
+  flags::setRouteExperiments(*d->arms, static_cast<size_t>(id), std::move(names));
+  return nullptr;
+}
+// --- end of experiments ---
+
 // --- statistics ---
 // (dispatcher, stats | null) -> undefined. Where the outcomes waiting in io are recorded.
 static napi_value JS_dispatchSetStats(napi_env env, napi_callback_info info) {
@@ -415,6 +451,13 @@ bool initDispatch(napi_env env, napi_value exports) {
       {"FRESH_EPOCH_S", static_cast<int32_t>(FRESH_EPOCH_S)}, {"FRESH_UNIT_MS", FRESH_UNIT_MS},
   };
   for (const auto& c : INTS) exportInt(env, l, c.name, c.value);
+  // experiments on cached routes
+  GRIDDLE_EXPORT(env, exports, "dispatchSetExperiments", JS_dispatchSetExperiments);
+  exportInt(env, l, "IO_EXP_ARM", Io::EXP_ARM);
+  exportInt(env, l, "IO_EXP_SEQ", Io::EXP_SEQ);
+  exportInt(env, l, "KEY_ARMS", dispatchkey::KEY_ARMS);
+  exportInt(env, l, "ARMS_UNCACHED", flags::ARMS_UNCACHED);
+  exportInt(env, l, "ROUTE_EXPERIMENTS_MAX", flags::ROUTE_EXPERIMENTS_MAX);
   // statistics
   GRIDDLE_EXPORT(env, exports, "dispatchSetStats", JS_dispatchSetStats);
   GRIDDLE_EXPORT(env, exports, "dispatchFlushStats", JS_dispatchFlushStats);

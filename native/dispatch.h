@@ -31,6 +31,9 @@ struct DispatchIo {
     UNIT_LO,        // out: low 32 bits of the unit hash
     UNIT_HI,        // out: high 32 bits
     UNIT_SET,       // out: 1 when a unit key was given, else 0
+    // experiments on cached routes (native/flags-route.h)
+    EXP_ARM,        // out: the route's packed arms (flags::ARMS_*), the cache key's suffix
+    EXP_SEQ,        // out: the flag snapshot they come from
     SIZE
   };
   static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached

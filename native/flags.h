@@ -3,7 +3,7 @@
 // Readers never lock: each thread announces the snapshot it reads in its own
 // hazard slot, and a replaced snapshot is freed once no slot holds it.
 // The TypeScript twin, lib/traffic/flags.ts, validates the config and writes
-// the compact program this file reads (layout in flags.cc, PROGRAM_*).
+// the compact program this module reads (layout in flags-store.h).
 #pragma once
 
 #include <node_api.h>

@@ -125,6 +125,17 @@ export const SCENARIOS: readonly Scenario[] = [
     closed: { threads: 1, connections: 64 },
     open: { connections: 64, pipeline: 1, rates: [20_000, 50_000] },
   },
+  {
+    name: 'flags',
+    section: 'HTTP: 20 flags and 2 experiments per request',
+    description: 'GET /users/:id evaluating 20 flags and 2 experiments per request, against the same app without them',
+    paths: USER_PATHS,
+    expect: JSON_200,
+    servers: ['griddle', 'griddle-flags'],
+    closed: { threads: 1, connections: 64 },
+    open: { connections: 64, pipeline: 1, rates: [50_000] },
+    targets: { server: 'griddle-flags', closed: [{ peer: 'griddle', min: 0.95 }] },
+  },
 ]
 
 /** Ids 1..max visited as 1 + (k * stride) mod max: spread over the model, identical for every server. */

@@ -24,6 +24,7 @@ export const SERVERS: readonly ServerEntry[] = [
   { name: 'uws-prebuilt', label: 'uWS.js, prebuilt bytes (ceiling)', module: 'uws-prebuilt.js' },
   { name: 'fastify', label: 'fastify 5, response schema', module: 'fastify.js' },
   { name: 'node-http', label: 'node:http', module: 'node-http.js' },
+  { name: 'griddle-flags', label: 'griddle, 20 flags + 2 experiments per request', module: 'griddle-flags.js' },
 ]
 
 export function findServer(name: string): ServerEntry {

@@ -3,7 +3,8 @@
  * missed or found a stale entry: the key, single flight, waiting for the run
  * under way, and the background refresh of a stale entry.
  */
-import { HIT_TOO_LARGE, IO } from '../routing/dispatch.js'
+import { ARMS_UNCACHED, armsSuffix, HIT_TOO_LARGE, IO } from '../routing/dispatch.js'
+import { kArmsSeq } from '../traffic/request-flags.js'
 import { OPEN, Reply } from '../server/reply.js'
 import { Request } from '../server/request.js'
 import type { Core, RouteEntry } from '../server/core.js'
@@ -22,6 +23,13 @@ function answerHit(core: Core, entry: RouteEntry, req: Request, reply: Reply): v
 function keyOf(core: Core, entry: RouteEntry, req: Request, query: string | undefined): string | undefined {
   if (core.dispatcher.io[IO.HIT] === HIT_TOO_LARGE) return undefined
   const custom = entry.cache!.key
+  if (entry.experiments !== null) {
+    // experiments: the key dispatch probed, with the arms it computed (native/flags-route.h).
+    const arms = core.dispatcher.io[IO.EXP_ARM]!
+    if (arms === ARMS_UNCACHED) return undefined
+    req[kArmsSeq] = core.dispatcher.io[IO.EXP_SEQ]!
+    return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query) + armsSuffix(arms)
+  }
   if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query)
   return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req))
 }

@@ -9,6 +9,7 @@ import type { Core, RouteEntry } from '../server/core.js'
 import type { Reply } from '../server/reply.js'
 import type { Request } from '../server/request.js'
 import { kCacheKey, kHeaders } from '../symbols.js'
+import { kArmsSeq } from '../traffic/request-flags.js'
 
 export interface StoredResponse {
   status: number
@@ -52,6 +53,8 @@ export function remember(core: Core, entry: RouteEntry, req: Request, reply: Rep
   const cache = entry.cache!
   const status = reply.statusCode
   if (!cacheable(cache, status) || type === null || reply[kHeaders] !== null) return null
+  // experiments: a reload since dispatch may have moved the unit's arm; its body would land under the old arm's key.
+  if (entry.experiments !== null && entry.experiments.store.seq() !== req[kArmsSeq]) return null
   try {
     const tags = cache.tags === null ? null : cache.tags(req, value)
     return storeResponse(core.dispatcher, cache, req[kCacheKey]!, { status, type, payload, tags }, core.maxEntryBytes)

@@ -3,7 +3,7 @@
  * request (route lookup plus, for a cached route, the cache probe with the
  * body copied into `out`), and the cache operations keyed the same way.
  */
-import { native, type Dispatch } from '../binding.js'
+import { native, type Dispatch, type FlagsEval } from '../binding.js'
 import type { Cache } from '../cache/cache.js'
 import { GriddleError } from '../errors.js'
 import type { Router } from './router.js'
@@ -18,7 +18,17 @@ export const IO = {
   STALE: L.IO_STALE, SIZE: L.IO_SIZE,
   /** flags: the unit key's hash (low, high 32 bits) and whether a key was given. */
   UNIT_LO: L.IO_UNIT_LO, UNIT_HI: L.IO_UNIT_HI, UNIT_SET: L.IO_UNIT_SET,
+  /** experiments on cached routes: the route's packed arms (0: none, ARMS_UNCACHED: bypass the cache), their snapshot. */
+  EXP_ARM: L.IO_EXP_ARM, EXP_SEQ: L.IO_EXP_SEQ,
 } as const
+
+/** IO.EXP_ARM when an arm needs JavaScript (an audience): the request neither probes nor stores. */
+export const ARMS_UNCACHED = L.ARMS_UNCACHED
+
+/** The cache key's suffix for packed arms, as native/dispatch-key.cc appends it. */
+export function armsSuffix(packed: number): string {
+  return packed <= 0 ? '' : String.fromCharCode(L.KEY_ARMS, packed >>> 16, packed & 0xffff)
+}
 
 /**
  * Per-route cache modes: none, the default key, an application key scoped
@@ -92,6 +102,11 @@ export class Dispatcher {
   setMode(routeId: number, mode: number): void {
     native.routerSetCacheMode(this.router[kLookup], routeId, mode)
     this.keyPrefixes[routeId] = undefined
+  }
+
+  /** experiments: route `routeId` is cached per arm of these experiments of `flags`' store. */
+  setExperiments(routeId: number, flags: FlagsEval, names: string[], missingEmpty: boolean): void {
+    native.dispatchSetExperiments(this.dispatch, routeId, flags, names, missingEmpty)
   }
 
   /** The default key: method code, path, and the query with its pairs ordered by name (values of one name keep their order). */

@@ -31,6 +31,7 @@ import { StatsListener } from '../telemetry/record.js'
 import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
 import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from '../telemetry/prometheus.js'
 import { createTraffic } from '../traffic/options.js'
+import { compileRouteExperiments } from '../traffic/route-experiments.js'
 import type { FlagsRuntime } from '../traffic/app-flags.js'
 import type { Traffic } from '../traffic/request-flags.js'
 
@@ -52,6 +53,8 @@ export interface RouteOptions {
   cache?: RouteCacheOptions
   /** False: never shed this route under overload (health checks, admin). Default true. */
   shedding?: boolean
+  /** With `cache`: the experiments the body depends on; each arm gets its own cached body (docs/flags.md). */
+  experiments?: string[]
 }
 
 /** `app.cache`: invalidation and statistics of the response cache. */
@@ -80,7 +83,7 @@ export interface Address {
   port: number
 }
 
-const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding'] as const satisfies ReadonlyArray<keyof RouteDefinition>
+const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding', 'experiments'] as const satisfies ReadonlyArray<keyof RouteDefinition>
 const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
 
 export class App {
@@ -151,6 +154,7 @@ export class App {
     const log = (line: string): void => console.error(line)
     this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
     this.flags = this.traffic.runtime
+    this.telemetry.view.flags = this.flags  // the dashboard's flags panel
   }
 
   private appCache(): AppCache {
@@ -318,13 +322,17 @@ export class App {
     if (partial.cache !== null && method !== 'GET' && method !== 'HEAD') {
       throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `${where}: cache is for GET and HEAD routes`)
     }
+    // Routes the constructor adds (metrics.path) come before the flags exist: they never name experiments.
+    const experiments = def.experiments === undefined ? null
+      : compileRouteExperiments(def.experiments, partial.cache, this.traffic.hashing ? this.flags.store : null, where)
     const id = this.router.add(method, def.path, this.core.entries.length)
-    const entry: RouteEntry = { ...partial, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
+    const entry: RouteEntry = { ...partial, experiments, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
     this.core.entries[id] = entry
     if (entry.cache !== null) {
       this.core.caching = true
       this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : entry.cache.shared ? MODE.SHARED_KEY : MODE.CUSTOM_KEY)
     }
+    if (experiments !== null) this.core.dispatcher.setExperiments(id, experiments.store.handle, [...experiments.names], this.traffic.missing === 'empty')
   }
 
   /**

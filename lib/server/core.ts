@@ -17,6 +17,8 @@ import type { Request, UnitReader } from './request.js'
 export type Handler = (req: Request, reply: Reply) => unknown
 
 /** What the server keeps per route id: built once, read on every request. */
+import type { RouteExperiments } from '../traffic/route-experiments.js'
+
 export interface RouteEntry {
   readonly method: string
   /** "GET /users/:id", for messages. */
@@ -35,6 +37,8 @@ export interface RouteEntry {
   readonly cache: RouteCache | null
   /** False for routes that are never shed (health checks, admin). */
   readonly shedding: boolean
+  /** The experiments a cached body depends on (lib/traffic/route-experiments.ts), or null. */
+  readonly experiments: RouteExperiments | null
 }
 
 /** The app state the request path reads. */

@@ -7,7 +7,7 @@ import { ABORTED, type Reply } from './reply.js'
 import { kCacheKey, kController, kReply, kState } from '../symbols.js'
 import type { UwsRequest } from '../uws.js'
 import { cookieIn } from '../util/cookie.js'
-import { flagsOf, kFlags, kTraffic, kUnitHashed, kUnitHi, kUnitLo, type RequestFlags, type Traffic } from '../traffic/request-flags.js'
+import { flagsOf, kArmsSeq, kFlags, kTraffic, kUnitHashed, kUnitHi, kUnitLo, type RequestFlags, type Traffic } from '../traffic/request-flags.js'
 
 /** Header and query objects without a prototype, so `constructor` or `__proto__` are plain keys. */
 export type Dict = Record<string, string>
@@ -67,7 +67,8 @@ export class Request {
   [kUnitLo] = 0;
   [kUnitHi] = 0;
   [kUnitHashed] = -1;
-  [kFlags]: RequestFlags | null = null
+  [kFlags]: RequestFlags | null = null;
+  [kArmsSeq] = 0
 
   /** Feature flags for this request's unit: isEnabled, variant, value. */
   get flags(): RequestFlags {

@@ -5,6 +5,7 @@
 import { json, type AdminRoute } from '../admin/listener.js'
 import type { StatsSnapshot } from './app-stats.js'
 import { dashboardPage, loginPage } from './dashboard-page.js'
+import { flagsPanel, type FlagsPanelSource } from './dashboard-flags.js'
 import { CONTENT_TYPE, renderMetrics } from './prometheus.js'
 import { routeKey, type SeriesRing } from './series.js'
 import type { Stats } from './stats.js'
@@ -16,6 +17,8 @@ export interface TelemetryView {
   readonly ring: SeriesRing
   /** Panels whose routes are mounted beside these (set by Telemetry.addRoutes). */
   panels?: { releases?: boolean }
+  /** The app's flags (lib/telemetry/dashboard-flags.ts), once it has them. */
+  flags?: FlagsPanelSource
 }
 
 export interface TableRow {
@@ -58,7 +61,7 @@ export function telemetryRoutes(view: TelemetryView): AdminRoute[] {
           table: routeTable(view, snapshot),
           series: view.ring.since(Number.isFinite(since) ? since : 0),
           // Filled by later issues (flags and experiments, releases).
-          panels: { experiments: [], releases: [] },
+          panels: { experiments: view.flags === undefined ? null : flagsPanel(view.flags), releases: [] },
         })
       },
     },

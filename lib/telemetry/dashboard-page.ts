@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { RELEASES_SCRIPT, RELEASES_STYLE } from './dashboard-releases.js'
+import { FLAGS_PANEL_SCRIPT } from './dashboard-flags.js'
 
 let uplot: { js: string, css: string } | null = null
 
@@ -82,6 +83,7 @@ async function poll() {
       document.getElementById('updated').textContent = new Date(s.snapshot.time).toLocaleTimeString() +
         ' · ' + s.snapshot.process.threads.length + ' thread(s) · RSS ' + (s.snapshot.process.memory.rssBytes / 1048576).toFixed(0) + ' MiB';
       draw();
+      drawFlags(s.panels.experiments);
       document.body.dataset.ready = 'true';
     }
   } finally {
@@ -111,6 +113,7 @@ export function dashboardPage(panels: { releases?: boolean } = {}): string {
 <div class="panel" id="releases"><h2>Releases</h2><p class="empty">No releases yet: ramp step, guard figures and ghost mismatches appear here.</p></div>
 </div>
 <script>${u.js}</script>
+<script>${FLAGS_PANEL_SCRIPT}</script>
 <script>${SCRIPT}</script>
 ${panels.releases === true ? `<script>${RELEASES_SCRIPT}</script>` : ''}
 </body></html>

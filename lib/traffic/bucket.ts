@@ -42,3 +42,28 @@ export const UNLEASH_VARIANT_SEED = 86028157
 export function unleashNormalized(id: string, groupId: string, normalizer: number, seed = 0): number {
   return native.bucketUnleash(`${groupId}:${id}`, normalizer, seed)
 }
+
+// Unleash hashing on a key read once per request (native/bucket.cc): the key's
+// low bytes stay on this thread under a token; each hash is then ints only.
+const unleashArgs = new Int32Array(4)
+native.bucketUnleashArgs(unleashArgs)
+
+/** This thread's index for an Unleash group id (interned natively; made at config-check time). */
+export function unleashGroup(groupId: string): number {
+  return native.bucketUnleashGroup(groupId)
+}
+
+/** Keeps key natively for unleashKeyed; returns its token. */
+export function unleashKey(key: string): number {
+  return native.bucketUnleashKey(key)
+}
+
+/** hot path: unleashNormalized(key, group, normalizer, seed) for the key under token, or -1 when another key was set since. */
+export function unleashKeyed(token: number, group: number, normalizer: number, seed: number): number {
+  const a = unleashArgs
+  a[0] = token
+  a[1] = group
+  a[2] = normalizer
+  a[3] = seed
+  return native.bucketUnleashKeyed()
+}

@@ -10,7 +10,7 @@ import { unitHash } from './bucket.js'
 import { allHold, type Attributes } from './conditions.js'
 import type { Flag, FlagValue, Rule } from './config.js'
 import { EVAL, type Compiled, type CompiledFlag, type FlagStore } from './flags.js'
-import { evaluateUnleash, type UnleashContext, type UnleashResult } from './unleash.js'
+import { evaluateUnleash, type KeyedHash, type UnleashContext, type UnleashResult } from './unleash.js'
 
 /** What to do with a request that has no unit key: `off` serves defaults and no arm; `empty` buckets it as the key "". */
 export type MissingKey = 'off' | 'empty'
@@ -24,6 +24,8 @@ export interface Unit {
   readonly key: string | undefined
   readonly missing: MissingKey
   attributes(): Attributes
+  /** Unleash mode: the unit key's normalized value per group, hashed natively on the key read once (req.flags). */
+  unleashHash?(group: number, normalizer: number, seed: number): number
 }
 
 export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'ERROR'
@@ -55,7 +57,9 @@ let lastUnleash: UnleashResult | null = null
 function unleashContext(u: Unit): UnleashContext {
   const attributes = u.attributes()
   const str = (v: unknown): string | undefined => v === undefined ? undefined : String(v)
-  return { userId: u.key, sessionId: str(attributes.sessionId), remoteAddress: str(attributes.remoteAddress), properties: attributes }
+  const ctx: UnleashContext = { userId: u.key, sessionId: str(attributes.sessionId), remoteAddress: str(attributes.remoteAddress), properties: attributes }
+  if (u.unleashHash !== undefined && u.key !== undefined) ctx.keyed = u as KeyedHash
+  return ctx
 }
 
 function forcedBy(f: Flag, u: Unit): number {
@@ -98,6 +102,16 @@ export function decide(store: FlagStore, name: string, u: Unit): number {
 
 /** hot path: true when the unit is on for the flag (for a boolean flag: its value is true). */
 export function isEnabled(store: FlagStore, name: string, u: Unit): boolean {
+  // Fast path (bench/results/flags.md): a keyed unit and a flag without rules need nothing but the
+  // native outcome, decided on this thread's view; a stale view or anything else takes the full path.
+  const view = store.view
+  if (u.set && view !== null && view.kind === 'griddle') {
+    const cf = view.flags.get(name)
+    if (cf !== undefined && cf.plain) {
+      const code = store.evalFlag(view.seq, cf.index, -1, u.lo, u.hi)
+      if (code !== EVAL.STALE) return code >= 0 && cf.onTrue
+    }
+  }
   const code = decide(store, name, u)
   if (code < 0) return false
   if (lastUnleash !== null) return lastUnleash.enabled

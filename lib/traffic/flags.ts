@@ -18,7 +18,14 @@ export const EVAL = {
 /** A config as stored: griddle's own format, or an Unleash client features document. */
 export type Document = { kind: 'griddle', doc: unknown } | { kind: 'unleash', doc: unknown }
 
-export interface CompiledFlag { index: number, flag: Flag }
+export interface CompiledFlag {
+  index: number
+  flag: Flag
+  /** No rules: for a keyed unit, the native outcome alone decides (isEnabled's fast path). */
+  plain: boolean
+  /** What isEnabled answers for an outcome >= 0 (on, or a variant). */
+  onTrue: boolean
+}
 export interface CompiledExperiment { index: number, experiment: Experiment }
 
 /** One thread's view of a native snapshot: same indices, rule closures rebuilt from its JSON. */
@@ -56,12 +63,12 @@ function experimentRecord(e: Experiment, program: number[], names: string[]): vo
   program.push(e.enabled ? 1 : 0, ...seedOf(`experiment\u0000${e.seed}`), bp(e.coverage),
     ...(ns === null ? [0, 0] : seedOf(`namespace\u0000${ns.name}`)), ns === null ? 0 : bp(ns.start), ns === null ? 10000 : bp(ns.end),
     ...(e.holdout === null ? [0, 0] : seedOf(`holdout\u0000${e.holdout.name}`)), e.holdout === null ? 0 : Math.round(e.holdout.percentage * 100),
-    e.sticky ? 1 : 0, e.arms.length)
+    e.sticky ? 1 : 0, e.arms.length, e.audience.length > 0 ? 1 : 0)
   for (const a of e.arms) program.push(a.weight)
   for (const a of e.arms) names.push(`experiment\u0000${e.name}\u0000${a.name}`)
 }
 
-function programOf(c: Checked): { program: Float64Array, names: string[] } {
+function programOf(c: Checked): { program: Float64Array, names: string[], experiments: string[] } {
   const program: number[] = []
   const names: string[] = []
   if (c.config === null) {
@@ -75,14 +82,16 @@ function programOf(c: Checked): { program: Float64Array, names: string[] } {
     for (const f of c.config.flags) flagRecord(f, program, names)
     for (const e of c.config.experiments) experimentRecord(e, program, names)
   }
-  return { program: Float64Array.from(program), names }
+  return { program: Float64Array.from(program), names, experiments: c.config?.experiments.map((e) => e.name) ?? [] }
 }
 
 function compiledOf(seq: number, c: Checked): Compiled {
   const flags = new Map<string, CompiledFlag>()
   const experiments = new Map<string, CompiledExperiment>()
   const unleash = new Map<string, { index: number, feature: UnleashFeature }>()
-  c.config?.flags.forEach((flag, index) => flags.set(flag.name, { index, flag }))
+  c.config?.flags.forEach((flag, index) => flags.set(flag.name, {
+    index, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true,
+  }))
   c.config?.experiments.forEach((experiment, index) => experiments.set(experiment.name, { index, experiment }))
   c.features.forEach((feature, index) => unleash.set(feature.name, { index, feature }))
   return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash }
@@ -131,8 +140,8 @@ export class FlagStore {
    */
   publish(d: Document): Compiled {
     const checked = check(d)
-    const { program, names } = programOf(checked)
-    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names)
+    const { program, names, experiments } = programOf(checked)
+    const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names, experiments)
     if (seq < 0) throw new Error('griddle: the flags program was refused by the native store (a compiler bug)')
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, checked)
     return this.compiled
@@ -145,6 +154,16 @@ export class FlagStore {
     if (json === null) return null
     if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, check(JSON.parse(json) as Document))
     return this.compiled
+  }
+
+  /** The native handle (for the dispatcher's experiment-keyed routes). */
+  get handle(): FlagsEval {
+    return this.fn
+  }
+
+  /** The current snapshot's sequence number (0 before any), without building a view. */
+  seq(): number {
+    return native.flagsSeq(this.fn)
   }
 
   /** The last view built, without asking native (the hot path's copy; evaluations detect staleness). */

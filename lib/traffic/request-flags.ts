@@ -6,7 +6,7 @@
  * hot path: measure before changing.
  */
 import { GriddleError } from '../errors.js'
-import { unitHash } from './bucket.js'
+import { unitHash, unleashKey, unleashKeyed } from './bucket.js'
 import type { Attributes } from './conditions.js'
 import { evaluate, experimentArm, isEnabled, type MissingKey, type Unit } from './evaluate.js'
 import type { FlagValue } from './config.js'
@@ -40,6 +40,8 @@ export const kUnitLo = Symbol('griddle.unitLo')
 export const kUnitHi = Symbol('griddle.unitHi')
 export const kUnitHashed = Symbol('griddle.unitHashed')
 export const kFlags = Symbol('griddle.flags')
+/** The flag snapshot dispatch keyed this request's cache entry by (routes with `experiments`). */
+export const kArmsSeq = Symbol('griddle.armsSeq')
 
 interface TrafficFields {
   [kTraffic]: Traffic | null
@@ -77,6 +79,18 @@ export class RequestFlags implements Unit {
   readonly set: boolean
   readonly missing: MissingKey
   private attrs: Attributes | null = null
+  /** Unleash mode: the token of this request's key on the native side (0: not set yet). */
+  private unleashToken = 0
+  /** Unleash mode: the unit key's normalized value for a group, hashed natively on the key read once per request. */
+  unleashHash(group: number, normalizer: number, seed: number): number {
+    let r = this.unleashToken === 0 ? -1 : unleashKeyed(this.unleashToken, group, normalizer, seed)
+    if (r < 0) {
+      // First Unleash hash of this request, or another request set its key since: read the key (again).
+      this.unleashToken = unleashKey(this.key!)
+      r = unleashKeyed(this.unleashToken, group, normalizer, seed)
+    }
+    return r
+  }
 
   /** hashed: 1 or 0 when dispatch hashed the key (1: there was one), -1 when it did not. */
   constructor(private readonly traffic: Traffic, private readonly req: unknown, readonly key: string | undefined, lo: number, hi: number, hashed: number) {

@@ -4,7 +4,7 @@
  * the same strategy order, constraint semantics and murmur3 normalization
  * (lib/traffic/bucket.ts). The unit key stands for Unleash's `userId`.
  */
-import { UNLEASH_VARIANT_SEED, unleashNormalized } from './bucket.js'
+import { UNLEASH_VARIANT_SEED, unleashGroup, unleashNormalized } from './bucket.js'
 import { compareSemver, parseSemver } from './semver.js'
 import { configError, isObject } from './config-errors.js'
 import type { Attributes } from './conditions.js'
@@ -14,6 +14,20 @@ export interface UnleashContext {
   sessionId?: string
   remoteAddress?: string
   properties: Attributes
+  /**
+   * The normalized value of userId for a group (unleashGroup's index), hashed
+   * natively on the key read once per request (lib/traffic/request-flags.ts);
+   * absent: each hash reads the key again.
+   */
+  keyed?: KeyedHash
+}
+
+export interface KeyedHash { unleashHash(group: number, normalizer: number, seed: number): number }
+
+/** murmur3("group:id") % normalizer + 1, by the request's keyed path when id is the unit key. */
+function normalized(ctx: UnleashContext, id: string, group: string, groupIndex: number, normalizer: number, seed = 0): number {
+  if (id === ctx.userId && ctx.keyed !== undefined) return ctx.keyed.unleashHash(groupIndex, normalizer, seed)
+  return unleashNormalized(id, group, normalizer, seed)
 }
 
 export interface UnleashVariant { name: string, enabled: boolean, payload?: { type: string, value: string } }
@@ -21,8 +35,8 @@ export interface UnleashResult { enabled: boolean, variant: UnleashVariant | nul
 
 interface VariantDef { name: string, weight: number, stickiness?: string, payload?: { type: string, value: string }, overrides?: Array<{ contextName: string, values: string[] }> }
 type Check = (ctx: UnleashContext) => boolean
-interface Strategy { name: string, enabled: (ctx: UnleashContext) => boolean, constraints: Check[], variants: VariantDef[], groupId: unknown, stickiness: unknown }
-export interface UnleashFeature { name: string, enabled: boolean, strategies: Strategy[], variants: VariantDef[] }
+interface Strategy { name: string, enabled: (ctx: UnleashContext) => boolean, constraints: Check[], variants: VariantDef[], groupId: unknown, groupIndex: number, stickiness: unknown }
+export interface UnleashFeature { name: string, enabled: boolean, strategies: Strategy[], variants: VariantDef[], groupIndex: number }
 
 const STRATEGIES = ['default', 'userWithId', 'flexibleRollout', 'remoteAddress']
 const OPERATORS = ['IN', 'NOT_IN', 'STR_STARTS_WITH', 'STR_ENDS_WITH', 'STR_CONTAINS', 'NUM_EQ', 'NUM_GT', 'NUM_GTE', 'NUM_LT', 'NUM_LTE',
@@ -97,13 +111,14 @@ function strategyCheck(name: string, p: Record<string, unknown>): (ctx: UnleashC
     return (ctx) => ranges.some((r) => r === ctx.remoteAddress || inSubnet(ctx.remoteAddress ?? '', r))
   }
   const groupId = (p.groupId as string | undefined) || ''
+  const groupIndex = unleashGroup(groupId)
   const percentage = Number(p.rollout)
   const stickiness = (p.stickiness as string | undefined) || 'default'
   return (ctx) => {
     const id = stickiness === 'default' ? ctx.userId || ctx.sessionId || randomId(10000)
       : stickiness === 'random' ? randomId(10000) : contextValue(ctx, stickiness)
     if (!id) return false
-    return percentage > 0 && unleashNormalized(id, groupId, 100) <= percentage
+    return percentage > 0 && normalized(ctx, id, groupId, groupIndex, 100) <= percentage
   }
 }
 
@@ -148,6 +163,7 @@ export function checkUnleash(doc: unknown): UnleashFeature[] {
       name: f.name,
       enabled: f.enabled === true,
       variants: variants(f.variants, `${path}.variants`),
+      groupIndex: unleashGroup(f.name),
       strategies: strategies.map((s, j) => {
         const p = `${path}.strategies[${j}]`
         if (!isObject(s) || typeof s.name !== 'string' || !STRATEGIES.includes(s.name)) configError(`${p}.name`, `unknown or unsupported strategy ${JSON.stringify(isObject(s) ? s.name : s)}`)
@@ -155,7 +171,7 @@ export function checkUnleash(doc: unknown): UnleashFeature[] {
         if (s.name === 'flexibleRollout' && params.rollout !== undefined && Number.isNaN(Number(params.rollout))) configError(`${p}.parameters.rollout`, 'must be a number')
         const constraints = ((s.constraints ?? []) as unknown[]).map((c, k) => constraint(c, `${p}.constraints[${k}]`))
         for (const id of (s.segments ?? []) as number[]) constraints.push(...(segments.get(id) ?? [() => false]))
-        return { name: s.name, enabled: strategyCheck(s.name, params), constraints, variants: variants(s.variants, `${p}.variants`), groupId: params.groupId, stickiness: params.stickiness }
+        return { name: s.name, enabled: strategyCheck(s.name, params), constraints, variants: variants(s.variants, `${p}.variants`), groupId: params.groupId, groupIndex: unleashGroup(String(params.groupId)), stickiness: params.stickiness }
       }),
     }
   })
@@ -167,12 +183,12 @@ function stickySeed(ctx: UnleashContext, stickiness: string | undefined): string
   return randomId(100000)
 }
 
-function selectVariant(groupId: unknown, stickiness: string | undefined, defs: VariantDef[], ctx: UnleashContext): VariantDef | null {
+function selectVariant(groupId: unknown, groupIndex: number, stickiness: string | undefined, defs: VariantDef[], ctx: UnleashContext): VariantDef | null {
   const total = defs.reduce((a, v) => a + v.weight, 0)
   if (total <= 0) return null
   const override = defs.find((v) => v.overrides?.some((o) => o.values.some((x) => x === contextValue(ctx, o.contextName))))
   if (override !== undefined) return override
-  const target = unleashNormalized(stickySeed(ctx, stickiness), String(groupId), total, UNLEASH_VARIANT_SEED)
+  const target = normalized(ctx, stickySeed(ctx, stickiness), String(groupId), groupIndex, total, UNLEASH_VARIANT_SEED)
   let counter = 0
   for (const v of defs) {
     if (v.weight === 0) continue
@@ -194,7 +210,7 @@ export function evaluateUnleash(f: UnleashFeature, ctx: UnleashContext): Unleash
       if (!s.constraints.every((c) => c(ctx)) || !s.enabled(ctx)) continue
       matched = s
       if (s.variants.length > 0) {
-        const def = selectVariant(s.groupId, s.variants[0]!.stickiness || (s.stickiness as string | undefined), s.variants, ctx)
+        const def = selectVariant(s.groupId, s.groupIndex, s.variants[0]!.stickiness || (s.stickiness as string | undefined), s.variants, ctx)
         if (def !== null) variant = asVariant(def)
       }
       break
@@ -202,7 +218,7 @@ export function evaluateUnleash(f: UnleashFeature, ctx: UnleashContext): Unleash
     if (matched === null) return { enabled: false, variant: null, reason: 'DEFAULT' }
   }
   if (variant === null && f.variants.length > 0) {
-    const def = selectVariant(f.name, f.variants[0]!.stickiness, f.variants, ctx)
+    const def = selectVariant(f.name, f.groupIndex, f.variants[0]!.stickiness, f.variants, ctx)
     if (def !== null) variant = asVariant(def)
   }
   const reason = matched === null || (matched.name === 'default' && matched.constraints.length === 0) ? (variant ? 'SPLIT' : 'STATIC')

@@ -115,3 +115,55 @@ test('an Unleash document with an unknown strategy or operator is refused with i
   await assert.rejects(app.flags.load({ unleash: { features: [{ name: 'a', enabled: true, strategies: [{ name: 'flexibleRollout', parameters: { rollout: 'lots' } }] }] } }),
     { code: 'GRIDDLE_ERR_FLAGS_CONFIG', path: 'features[0].strategies[0].parameters.rollout' })
 })
+
+test('req.flags in Unleash mode, hashing the key natively once per request, decides as unleash-client does over real sockets', async () => {
+  const { request } = await import('../helpers/http.js')
+  const seed = 4
+  const doc = { version: 2, ...corpus(seed, 40) }
+  const oracle = new UnleashClient({
+    getToggle: (name: string) => doc.features.find((f) => (f as { name: string }).name === name),
+    getSegment: (id: number) => doc.segments.find((s) => (s as { id: number }).id === id),
+  }, defaultStrategies)
+  const attributes = Object.fromEntries(['sessionId', 'remoteAddress', 'country', 'age', 'appVersion', 'tenant'].map((a) => [a, { header: `x-${a.toLowerCase()}` }]))
+  const app = createApp({ admission: false, unitKey: { cookie: 'uid' }, flags: { source: { unleash: doc }, attributes } })
+  const names = (doc.features as Array<{ name: string }>).map((f) => f.name)
+  // Two calls per flag: the second rides on the key the first left natively.
+  app.get('/', (req) => names.map((n) => [req.flags.isEnabled(n), req.flags.variant(n).name, req.flags.isEnabled(n)]))
+  const { port } = await app.listen(0)
+  try {
+    let enabled = 0, compared = 0
+    for (const ctx of contexts(seed * 31, 300)) {
+      const headers: Record<string, string> = { cookie: `uid=${encodeURIComponent(ctx.userId)}`, 'x-sessionid': ctx.sessionId, 'x-remoteaddress': ctx.remoteAddress }
+      for (const [k, v] of Object.entries(ctx.properties)) headers[`x-${k.toLowerCase()}`] = v
+      const got = (await request(port, '/', { headers })).json() as Array<[boolean, string, boolean]>
+      names.forEach((n, i) => {
+        const where = `${n}, user ${ctx.userId}`
+        const want = oracle.isEnabled(n, ctx, () => false)
+        assert.deepEqual(got[i], [want, oracle.getVariant(n, ctx).name, want], where)
+        enabled += want ? 1 : 0
+        compared++
+      })
+    }
+    assert.ok(enabled > compared * 0.1 && enabled < compared * 0.9, `${enabled}/${compared}`)
+  } finally {
+    await app.close()
+  }
+})
+
+test('the keyed Unleash hash equals unleash-client\'s normalized values over many keys, and refuses a stale token', async () => {
+  const { unleashGroup, unleashKey, unleashKeyed } = await import('../../lib/traffic/bucket.js')
+  const unleashUtil = require('unleash-client/lib/strategy/util.js') as { normalizedStrategyValue(id: string, g: string): number, normalizedVariantValue(id: string, g: string, n: number): number }
+  const groups = ['', 'g1', 'shared', 'ключ', 'feature-7'].map((g) => [g, unleashGroup(g)] as const)
+  for (let i = 0; i < 2000; i++) {
+    const key = [`user-${i}`, `${i * 7919}`, `ключ-${i}`, `😀${i}`, 'x'.repeat(i % 700)][i % 5]!
+    const token = unleashKey(key)
+    for (const [g, index] of groups) {
+      assert.equal(unleashKeyed(token, index, 100, 0), unleashUtil.normalizedStrategyValue(key, g), `${g}:${key.slice(0, 20)}`)
+      assert.equal(unleashKeyed(token, index, 1000, 86028157), unleashUtil.normalizedVariantValue(key, g, 1000), `${g}:${key.slice(0, 20)}`)
+    }
+    if (i === 0) {
+      unleashKey('someone-else')
+      assert.equal(unleashKeyed(token, groups[1]![1], 100, 0), -1, 'a token is only good until the next key is set')
+    }
+  }
+})

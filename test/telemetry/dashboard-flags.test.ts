@@ -1,0 +1,63 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApp } from 'griddle'
+import { request } from '../helpers/http.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const TOKEN = 'dashboard-token-0123456789'
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
+
+const SOURCE = {
+  version: 'v-panel-7',
+  flags: { roll: { rollout: 50 }, button: { type: 'string', default: 'grey', variants: [{ name: 'red', weight: 1 }, { name: 'blue', weight: 1 }] } },
+  experiments: { 'home-layout': { arms: [{ name: 'grid', weight: 1 }, { name: 'list', weight: 1 }] } },
+}
+
+test('the dashboard\'s flags panel shows the config version and the exposures per variant and arm of known traffic', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`no Chromium at ${CHROMIUM}`)
+    return
+  }
+  const puppeteer = (await import('puppeteer-core')).default
+  const app = createApp({ admin: { token: TOKEN }, admission: false, unitKey: { header: 'x-user-id' }, flags: { source: SOURCE } })
+  app.get('/', (req) => [req.flags.isEnabled('roll'), req.flags.variant('button').name, req.experiment('home-layout')])
+  const { port, admin } = await app.listen(0)
+  const profile = mkdtempSync(join(tmpdir(), 'griddle-chromium-'))
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
+  })
+  try {
+    const want = new Map<string, number>()
+    const add = (k: string) => want.set(k, (want.get(k) ?? 0) + 1)
+    for (let i = 0; i < 30; i++) {
+      const [on, button, arm] = (await request(port, '/', { headers: { 'x-user-id': `u${i}` } })).json() as [boolean, string, string]
+      add(`flag roll ${on ? 'on' : 'off'}`)
+      add(`flag button ${button}`)
+      add(`experiment home-layout ${arm}`)
+    }
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+    page.on('pageerror', (e) => problems.push(String(e)))
+    await page.goto(`http://127.0.0.1:${admin!.port}/?token=${TOKEN}`, { waitUntil: 'load' })
+    await page.waitForSelector('#exposures tbody tr', { timeout: 10_000 })
+    assert.match(await page.$eval('#flags-status', (el) => el.textContent ?? ''), /version v-panel-7 · object · loaded 20/)
+    const rows = await page.$$eval('#exposures tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))
+    const got = new Map(rows.filter((r) => Number(r[3]) > 0).map((r) => [`${r[0]} ${r[1]} ${r[2]}`, Number(r[3])]))
+    assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...want].sort()))
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-flags.png'), fullPage: true })
+    assert.deepEqual(problems, [])
+  } finally {
+    await browser.close()
+    await app.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+})
