@@ -101,6 +101,8 @@ export class App {
   private listenSocket: ListenSocket | null = null
   private closed: Promise<void> | null = null
   private address: Address | null = null
+  /** Open connections, counted by uWS's filter (telemetry: once per connection, not per request). */
+  private connections = 0
 
   constructor(options: AppOptions = {}) {
     this.config = checkOptions(options)
@@ -138,6 +140,7 @@ export class App {
     this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
       cache: () => this.responses.stats(),
       inFlight: () => this.core.pending.size,
+      openConnections: () => this.connections,
     })
     this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
     this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
@@ -208,6 +211,7 @@ export class App {
       throw this.flags.startupError(err)
     }
     const app = this.uws = createUwsApp()
+    app.filter((_res, n) => { this.connections += n })
     this.register(app)
     const host = this.config.host
     const socket = await new Promise<ListenSocket | false>((resolve) => {
