@@ -93,7 +93,9 @@ test('route patterns become metric path levels the daemon keeps as they are', ()
 })
 
 test('statsd options are checked with coded errors', () => {
-  for (const statsd of [{ port: 0 }, { tags: 'yes' }, { prefix: 'a:b' }, { intervalMs: 1 }, { mtu: 10 }, 'on']) {
+  for (const statsd of [{ port: 0 }, { tags: 'yes' }, { prefix: 'a:b' }, { intervalMs: 1 }, { mtu: 10 }, 'on',
+    { globalTags: { host: 'a' } }, { tags: 'dogstatsd', globalTags: { host: 'a,b' } }, { tags: 'dogstatsd', globalTags: { '1x': 'a' } },
+    { tags: 'dogstatsd', globalTags: { host: 7 } }, { tags: 'dogstatsd', globalTags: ['a'] }]) {
     assert.throws(() => createApp({ statsd } as never), { code: 'GRIDDLE_ERR_INVALID_OPTION' }, JSON.stringify(statsd))
   }
 })
