@@ -46,11 +46,12 @@ export class StatsdFlusher {
   private inFlight = 0
   private closing = false
 
-  constructor(private readonly stats: Stats, private readonly o: Options, private readonly process: () => StatsSnapshot['process']) {
+  constructor(private readonly stats: Stats, private readonly o: Options, private readonly process: () => StatsSnapshot['process'],
+    private readonly problem: (detail: string) => void = () => {}) {
     this.baseline = stats.baseline()
     this.global = Object.entries(o.globalTags ?? {}).map(([k, v]) => `,${k}:${v}`).join('')
     this.socket = createSocket(isIPv6(o.host) ? 'udp6' : 'udp4')
-    this.socket.on('error', () => { this.counters.errors++ })
+    this.socket.on('error', (err) => this.failed(err))
     this.socket.unref()
   }
 
@@ -143,13 +144,19 @@ export class StatsdFlusher {
     this.inFlight++
     try {
       this.socket.send(Buffer.from(text), (err) => {
-        if (err) this.counters.errors++
+        if (err) this.failed(err)
         if (--this.inFlight === 0 && this.closing) this.close()
       })
-    } catch {
+    } catch (err) {
       this.inFlight--
-      this.counters.errors++
+      this.failed(err)
     }
+  }
+
+  private failed(err: unknown): void {
+    this.counters.errors++
+    const e = err as { code?: unknown, message?: unknown }
+    this.problem(typeof e?.code === 'string' ? e.code : String(e?.message ?? err))
   }
 }
 

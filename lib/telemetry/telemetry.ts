@@ -12,6 +12,7 @@ import type { TelemetryOptions } from './options.js'
 import { SeriesRing } from './series.js'
 import { StatsdFlusher } from './statsd.js'
 import type { Stats } from './stats.js'
+import type { Log } from '../server/logger.js'
 
 export interface TelemetryAddress {
   /** The admin listener's port, when it runs. */
@@ -23,7 +24,7 @@ export class Telemetry {
   private admin: AdminListener | null = null
   private statsd: StatsdFlusher | null = null
 
-  constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot) {
+  constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot, private readonly log: Log | null = null) {
     this.view = { stats, snapshot, ring: new SeriesRing(stats) }
   }
 
@@ -35,7 +36,10 @@ export class Telemetry {
   async start(): Promise<TelemetryAddress> {
     const out: TelemetryAddress = {}
     if (this.o.statsd !== null) {
-      this.statsd = new StatsdFlusher(this.view.stats, this.o.statsd, () => this.view.snapshot().process)
+      const log = this.log
+      // Counted always; logged rate-limited, so that a missing daemon costs a few lines per interval.
+      const problem = log === null ? undefined : (detail: string) => log.limited('warn', `statsd ${detail}`, { statsd: `${this.o.statsd!.host}:${this.o.statsd!.port}`, detail }, 'statsd send failed')
+      this.statsd = new StatsdFlusher(this.view.stats, this.o.statsd, () => this.view.snapshot().process, problem)
       this.statsd.start()
     }
     const a = this.o.admin

@@ -12,11 +12,28 @@ import { ProcessSampler, memoryFigures } from '../telemetry/process.js'
 import { Stats } from '../telemetry/stats.js'
 import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
 import type { TelemetryView } from '../telemetry/admin-routes.js'
+import { Log, logSink, rateLimitOptions } from '../server/logger.js'
 
-/** Takes admin and statsd out of serve()'s app options (checked, with coded errors). */
+/** Takes admin and statsd out of serve()'s app options (checked, with coded errors); logger stays for the workers too. */
 export function splitTelemetry(options: object): { worker: object, telemetry: TelemetryOptions } {
   const { admin, statsd, ...worker } = options as { admin?: unknown, statsd?: unknown }
   return { worker, telemetry: { ...telemetryOptions({ admin, statsd }), metrics: null } }
+}
+
+/**
+ * The main thread's log, from the workers' own `logger` option (pino
+ * options: a pino instance cannot cross to a worker): lifecycle lines
+ * (worker restarts) and StatsD problems.
+ */
+export function clusterLog(options: object): Log {
+  const o = options as { logger?: unknown, logRateLimit?: unknown }
+  return new Log(logSink(o.logger), rateLimitOptions(o.logRateLimit))
+}
+
+/** serve()'s `log` when none is given: the logger's warn with its rate limit, else stderr as before. */
+export function lifecycleLine(log: Log, options: object): (line: string) => void {
+  if ((options as { logger?: unknown }).logger === undefined) return (line) => console.error(line)
+  return (line) => log.limited('warn', line, {}, line)
 }
 
 export class ClusterTelemetry {
@@ -32,11 +49,11 @@ export class ClusterTelemetry {
    * statistics); `maxBytes` must be the workers' own, since a named store
    * is opened with one size.
    */
-  constructor(private readonly cacheName: string, private readonly maxBytes: number, private readonly o: TelemetryOptions) {
+  constructor(private readonly cacheName: string, private readonly maxBytes: number, private readonly o: TelemetryOptions, readonly log: Log) {
     // Opened before any worker listens, so that the flusher misses nothing.
     this.stats = new Stats(`stats:${cacheName}`)
     this.sampler = new ProcessSampler(this.stats)
-    this.telemetry = new Telemetry(o, this.stats, () => this.snapshot())
+    this.telemetry = new Telemetry(o, this.stats, () => this.snapshot(), log)
   }
 
   /** What the telemetry admin routes read (the supervisor mounts them on its own listener). */
@@ -86,6 +103,7 @@ export class ClusterTelemetry {
     this.sampler.stop()
     this.cache?.close()
     this.cache = null
+    this.log.close()
   }
 
   private openCache(): Cache {

@@ -11,7 +11,7 @@ import { isAbsolute } from 'node:path'
 import { GriddleError, GriddleTypeError } from '../errors.js'
 import { checkOptions, type AppOptions } from '../server/options.js'
 import { knownKeys } from '../util/check.js'
-import { ClusterTelemetry, splitTelemetry } from './cluster-telemetry.js'
+import { ClusterTelemetry, clusterLog, lifecycleLine, splitTelemetry } from './cluster-telemetry.js'
 import { kTelemetry } from '../symbols.js'
 
 export interface ServeOptions {
@@ -197,6 +197,7 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
   }
   const bound = port === 0 ? await freePort(host) : port
   const cacheName = `griddle-serve-${process.pid}-${++clusters}`
+  const t = new ClusterTelemetry(cacheName, checked.cache.maxBytes, telemetry, clusterLog(appOptions))
   const cluster = new WorkerCluster({
     app: moduleUrl(options.app),
     workers,
@@ -204,10 +205,10 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
     host,
     options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,
-    log: options.log ?? ((line) => console.error(line)),
+    log: options.log ?? lifecycleLine(t.log, appOptions),
     cacheName,
   })
-  const t = cluster[kTelemetry] = new ClusterTelemetry(cacheName, checked.cache.maxBytes, telemetry)
+  cluster[kTelemetry] = t
   try {
     await Promise.all(Array.from({ length: workers }, (_, i) => cluster.start(i)))
     cluster.admin = (await t.start()).admin ?? null

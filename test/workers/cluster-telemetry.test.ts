@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { serve, type Cluster } from 'griddle'
 import { request, sleep } from '../helpers/http.js'
@@ -138,4 +141,26 @@ test('the cluster\'s admin listener reports the workers\' open connections', asy
 test('serve() checks admin and statsd options with coded errors before starting a worker', async () => {
   await assert.rejects(serve({ app: APP, workers: 1, port: 0, options: { admin: { token: 'short' } } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
   await assert.rejects(serve({ app: APP, workers: 1, port: 0, options: { statsd: { globalTags: { host: 'a' } } } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+})
+
+test('serve() with pino options logs worker restarts from the main thread and the lifecycle of each worker', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'griddle-log-'))
+  const file = join(dir, 'log.jsonl')
+  const logger = { transport: { target: 'pino/file', options: { destination: file } } }
+  const read = (): Array<Record<string, unknown>> => existsSync(file)
+    ? readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>)
+    : []
+  const cluster = await serve({ app: APP, workers: 2, port: 0, restartDelayMs: 10, options: { logger, closeGraceMs: 100 } })
+  try {
+    assert.equal((await request(cluster.port, '/crash')).text, 'crashing')
+    for (let i = 0; i < 300 && !read().some((l) => /exited with code 1; restarting/.test(String(l.msg))); i++) await sleep(10)
+    const restart = read().find((l) => /exited with code 1; restarting/.test(String(l.msg)))
+    assert.ok(restart, JSON.stringify(read()))
+    assert.equal(restart.level, 40)
+    for (let i = 0; i < 200 && cluster.size < 2; i++) await sleep(10)
+    assert.ok(read().some((l) => l.msg === 'listening'), 'the workers log their own lifecycle')
+  } finally {
+    await cluster.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
