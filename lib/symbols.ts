@@ -18,3 +18,5 @@ export const kStart = Symbol('griddle.start')
 export const kRouteId = Symbol('griddle.routeId')
 /** Installs an EndListener on an app (telemetry and tests); see lib/server/end.ts. */
 export const kOnEnd = Symbol('griddle.onEnd')
+/** A serve() cluster's main-thread telemetry (lib/workers/cluster-telemetry.ts). */
+export const kTelemetry = Symbol('griddle.clusterTelemetry')

@@ -45,6 +45,8 @@ export interface UwsApp {
   connect(pattern: string, handler: UwsHandler): UwsApp
   trace(pattern: string, handler: UwsHandler): UwsApp
   any(pattern: string, handler: UwsHandler): UwsApp
+  /** Called with +1 when a connection opens and -1 when it closes (once per connection, never per request). */
+  filter(cb: (res: UwsResponse, count: number) => void): UwsApp
   listen(host: string, port: number, options: number, cb: (socket: ListenSocket | false) => void): UwsApp
   close(): void
 }

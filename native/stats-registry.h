@@ -23,7 +23,18 @@ constexpr int BUCKETS = (MAX_MSB - SUB_BITS + 2) * SUB;
 constexpr uint32_t TABLE = 2048;
 constexpr uint32_t MAX_SERIES = TABLE * 3 / 4;
 constexpr uint32_t MAX_SHARDS = 512;  // serve() allows 256 workers; apps may share a name
-constexpr int GAUGES = 6;             // per thread, set by JS once a second (see JS_statsSetThread)
+// Per shard (one app on one thread), set by JS once a second (see JS_statsSetThread).
+enum GaugeSlot : int {
+  GAUGE_THREAD = 0,     // thread id
+  GAUGE_LOOP_MEAN,      // event-loop delay over the last second, ns: mean, p50, p99, max
+  GAUGE_LOOP_P50,
+  GAUGE_LOOP_P99,
+  GAUGE_LOOP_MAX,
+  GAUGE_HEAP,           // heap used, bytes
+  GAUGE_CONNECTIONS,    // the app's open connections (uWS filter: +1 open, -1 close)
+  GAUGE_IN_FLIGHT,      // the app's requests waiting for their body or handler
+  GAUGES
+};
 constexpr uint64_t OCCUPIED = 1ull << 63;
 
 inline int bucketOf(uint64_t v) {

@@ -218,9 +218,10 @@ static napi_value JS_statsName(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// (stats, values: Float64Array of GAUGES) -> undefined. This thread's figures
-// (thread id, event-loop delay mean/p50/p99/max in ns, heap used), set once a
-// second by JS; the read side lists them per live shard.
+// (stats, values: Float64Array of GAUGES) -> undefined. This writer's figures
+// (GaugeSlot: thread id, event-loop delay mean/p50/p99/max in ns, heap used,
+// open connections, requests in flight), set once a second by JS; the read
+// side lists them per live shard.
 static napi_value JS_statsSetThread(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   auto w = writerOf(env, argv[0]);
@@ -241,6 +242,8 @@ bool initStats(napi_env env, napi_value exports) {
   exportInt(env, exports, "STATS_BUCKETS", BUCKETS);
   exportInt(env, exports, "STATS_MAX_SERIES", MAX_SERIES);
   exportInt(env, exports, "STATS_GAUGES", GAUGES);
+  exportInt(env, exports, "STATS_GAUGE_CONNECTIONS", GAUGE_CONNECTIONS);
+  exportInt(env, exports, "STATS_GAUGE_IN_FLIGHT", GAUGE_IN_FLIGHT);
   exportInt(env, exports, "STATS_RECORD_SLOTS", RECORD_SLOTS);
   exportInt(env, exports, "STATS_PENDING_MAX", PENDING_MAX);
   return initStatsRead(env, exports);

@@ -20,6 +20,8 @@ export const SERVERS: readonly ServerEntry[] = [
   { name: 'griddle-cached-1gb', label: 'griddle, response cache + 1 GB held', module: 'griddle-cached-1gb.js' },
   { name: 'griddle-noshed', label: 'griddle, shedding off', module: 'griddle-noshed.js' },
   { name: 'griddle-ghost', label: 'griddle, ghost runs on 10 %', module: 'griddle-ghost.js' },
+  { name: 'griddle-telemetry-off', label: 'griddle, telemetry off (no recording, no exporters)', module: 'griddle-telemetry-off.js' },
+  { name: 'griddle-telemetry-on', label: 'griddle, telemetry on (recording, StatsD 1 s, /metrics scraped 1 s)', module: 'griddle-telemetry-on.js' },
   { name: 'uws-json', label: 'uWS.js, JSON.stringify per request', module: 'uws-json.js' },
   { name: 'uws-prebuilt', label: 'uWS.js, prebuilt bytes (ceiling)', module: 'uws-prebuilt.js' },
   { name: 'fastify', label: 'fastify 5, response schema', module: 'fastify.js' },

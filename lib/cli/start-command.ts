@@ -8,6 +8,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { AdminListener, json, type AdminRoute } from '../admin/listener.js'
 import { Supervisor, type ReloadResult } from '../workers/supervisor.js'
+import { telemetryRoutes } from '../telemetry/admin-routes.js'
 import { UsageError, type Command, type Io } from './command.js'
 import { startSettings, type StartSettings } from './start-options.js'
 
@@ -16,7 +17,8 @@ const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--ho
   --workers N|auto   worker threads (auto: one per core)
   --port P           the port (3000; 0 picks a free one)
   --host H           the interface (127.0.0.1)
-  --admin-port A     the admin listener (needs GRIDDLE_ADMIN_TOKEN, 16+ characters): GET/POST /reload
+  --admin-port A     the admin listener (needs GRIDDLE_ADMIN_TOKEN, 16+ characters): GET/POST /reload,
+                     the dashboard at /, /stats.json, /metrics (options.statsd in the config sends to StatsD)
   --pid-file F       written at start, removed at exit; \`griddle reload --pid-file F\` uses it
   --config FILE      JSON: app, workers, port, host, adminPort, adminHost, adminToken, pidFile,
                      lingerMs (1000), stopTimeoutMs (30000), options (createApp options)
@@ -63,7 +65,8 @@ async function run(s: StartSettings, io: Io): Promise<number> {
   let admin: AdminListener | null = null
   try {
     if (s.adminPort !== null) {
-      admin = new AdminListener(s.adminToken!, adminRoutes(sup, reload))
+      // telemetry: the dashboard, /stats.json and /metrics of whichever generation serves.
+      admin = new AdminListener(s.adminToken!, [...adminRoutes(sup, reload), ...telemetryRoutes(sup.telemetry())])
       const port = await admin.listen(s.adminHost, s.adminPort)
       io.out(`griddle: admin on http://${s.adminHost}:${port}`)
     }

@@ -86,6 +86,13 @@ export function startSettings(flags: StartFlags, cwd: string, env: NodeJS.Proces
     pidFile: pidFile === undefined ? null : resolve(cwd, pidFile),
     lingerMs: intOption('lingerMs', c.lingerMs, 1000, 0, 60_000),
     stopTimeoutMs: intOption('stopTimeoutMs', c.stopTimeoutMs, 30_000, 100, 600_000),
-    options: objectOption('options', c.options),
+    options: appOptions(c.options),
   }
+}
+
+function appOptions(v: unknown): Record<string, unknown> {
+  const o = objectOption('options', v)
+  // Every generation would open its own on one port, and a reload would find it busy.
+  if (o.admin !== undefined) optionError('options.admin: griddle start runs the admin listener itself; use adminPort, adminHost and GRIDDLE_ADMIN_TOKEN')
+  return o
 }

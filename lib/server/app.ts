@@ -12,10 +12,12 @@ import { stopDeadlines } from './deadlines.js'
 import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOnEnd, kOut, kPublish, kRoute } from '../symbols.js'
+import { kOnEnd, kOut, kPublish, kReply, kRoute, kRouteId } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { defaultReporter } from './error-log.js'
+import { Log, logRequestError, logSink } from './logger.js'
+import { httpStatus } from './error-answer.js'
 import { knownKeys } from '../util/check.js'
 import { Cache, type CacheStats } from '../cache/cache.js'
 import { Dispatcher, MODE } from '../routing/dispatch.js'
@@ -104,6 +106,12 @@ export class App {
   private listenSocket: ListenSocket | null = null
   private closed: Promise<void> | null = null
   private address: Address | null = null
+  /** 5xx errors, lifecycle and telemetry problems, rate-limited (lib/server/logger.ts). */
+  private readonly log: Log
+  /** Route patterns by id, for log lines. */
+  private patterns: string[] = []
+  /** Open connections, counted by uWS's filter (telemetry: once per connection, not per request). */
+  private connections = 0
 
   constructor(options: AppOptions = {}) {
     this.config = checkOptions(options)
@@ -137,13 +145,18 @@ export class App {
       },
     }
     this.cache = this.appCache()
+    this.log = new Log(logSink(this.config.logger), this.config.logRateLimit)
+    if (this.config.logger !== undefined) {
+      this.reporter = (err, req) => logRequestError(this.log, err, req, this.routeOf(req), httpStatus(err) || 500)
+    }
     // telemetry: the registry is shared under the cache's name (serve() names both per cluster)
     this.stats = new AppStats(c.name === undefined ? null : `stats:${c.name}`, this.core.dispatcher, {
       cache: () => this.responses.stats(),
       inFlight: () => this.core.pending.size,
+      openConnections: () => this.connections,
     })
     this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
-    this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
+    this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot(), this.log)
     const m = this.config.telemetry.metrics
     if (m !== null) {
       this.get(m.path, { shedding: false }, (_req, reply) => {
@@ -212,6 +225,7 @@ export class App {
       throw this.flags.startupError(err)
     }
     const app = this.uws = createUwsApp()
+    app.filter((_res, n) => { this.connections += n })
     this.register(app)
     const host = this.config.host
     const socket = await new Promise<ListenSocket | false>((resolve) => {
@@ -232,6 +246,7 @@ export class App {
       await this.close()
       throw err
     }
+    this.log.info({ ...this.address, ...telemetry }, 'listening')
     return { ...this.address, ...telemetry }
   }
 
@@ -272,6 +287,7 @@ export class App {
   }
 
   private async shutdown(): Promise<void> {
+    if (this.address !== null) this.log.info({ ...this.address, inFlight: this.core.pending.size }, 'closing')
     this.stopAccepting()
     const until = performance.now() + this.config.closeGraceMs
     while (this.core.pending.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5))
@@ -281,11 +297,20 @@ export class App {
     this.flags.close()
     this.uws?.close()
     this.address = null
+    this.log.close()
+  }
+
+  private routeOf(req: Request | null): string | null {
+    const id = req === null ? -1 : req[kReply][kRouteId]
+    return this.patterns[id] ?? null
   }
 
   // telemetry
   private startTelemetry(): Promise<TelemetryAddress> {
-    for (const route of this.router.routes()) this.stats.native.nameRoute(route.id, route.pattern)
+    for (const route of this.router.routes()) {
+      this.stats.native.nameRoute(route.id, route.pattern)
+      this.patterns[route.id] = route.pattern
+    }
     this.stats.start()
     return this.telemetry.start()
   }

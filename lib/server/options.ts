@@ -5,6 +5,7 @@ import type { RouterOptions } from '../routing/router.js'
 import type { AdmissionOptions } from './admission.js'
 import { telemetryOptions, type AdminOptions, type MetricsOptions, type StatsdOptions, type TelemetryOptions } from '../telemetry/options.js'
 import { checkFlagsOptions, checkMissing, type FlagsOptions } from '../traffic/options.js'
+import { rateLimitOptions, type LoggerOption, type LogRateLimit } from './logger.js'
 
 export interface ResponseCacheOptions {
   /** Bytes the response cache may hold (default 64 MiB). */
@@ -46,6 +47,10 @@ export interface AppOptions {
   metrics?: MetricsOptions
   /** Feature flags and experiments (docs/flags.md). */
   flags?: FlagsOptions
+  /** pino options, a pino instance, or false for no logging (default: 5xx errors as one line on stderr). See docs/telemetry.md. */
+  logger?: LoggerOption
+  /** How repeated identical log lines are limited (default: 5 per 10 s per key, then one summary). */
+  logRateLimit?: LogRateLimit
 }
 
 export interface ResolvedOptions {
@@ -62,10 +67,14 @@ export interface ResolvedOptions {
   admission: AdmissionOptions | false
   telemetry: TelemetryOptions
   flags: FlagsOptions | undefined
+  /** Checked for its shape; the pino instance is made by the app. */
+  logger: LoggerOption | undefined
+  logRateLimit: Required<LogRateLimit>
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
-  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags'] as const satisfies ReadonlyArray<keyof AppOptions>
+  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags',
+  'logger', 'logRateLimit'] as const satisfies ReadonlyArray<keyof AppOptions>
 const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
 const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
 const UNIT_KEY_OPTIONS = ['header', 'cookie', 'missing'] as const satisfies ReadonlyArray<keyof UnitKeySource>
@@ -101,7 +110,15 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     admission: admissionOptions(options.admission),
     telemetry: telemetryOptions(options),
     flags: checkFlagsOptions(options.flags),
+    logger: loggerOption(options.logger),
+    logRateLimit: rateLimitOptions(options.logRateLimit),
   }
+}
+
+function loggerOption(v: unknown): LoggerOption | undefined {
+  if (v === undefined || v === false) return v
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) optionError('logger must be false, pino options or a pino instance')
+  return v as LoggerOption
 }
 
 function cacheOptions(v: unknown): ResolvedOptions['cache'] {

@@ -24,12 +24,19 @@ export interface StatsSnapshot {
     cache: { bytes: number, entries: number, hits: number, misses: number }
     /** Requests of this app waiting for their body or handler. */
     inFlight: number
+    /**
+     * Open connections of every app recording into these statistics (under
+     * serve(), every worker): this thread's count is current, other threads'
+     * are at most a second old. Per app in `threads`.
+     */
+    openConnections: number
   }
 }
 
 export interface AppStatsSources {
   cache(): CacheStats
   inFlight(): number
+  openConnections(): number
 }
 
 export class AppStats {
@@ -42,14 +49,16 @@ export class AppStats {
   constructor(name: string | null, dispatcher: Dispatcher, private readonly sources: AppStatsSources) {
     this.native = new Stats(name)
     this.recorder = new Recorder(dispatcher.dispatch, dispatcher.io, this.native)
-    this.sampler = new ProcessSampler(this.native)
+    this.sampler = new ProcessSampler(this.native, { openConnections: sources.openConnections, inFlight: sources.inFlight })
   }
 
   /** Everything recorded so far, as a plain object. */
   snapshot(): StatsSnapshot {
     this.recorder.flush()
+    this.sampler.publish()
     const reading = this.native.read()
     const c = this.sources.cache()
+    const threads = this.native.threads()
     return {
       time: Date.now(),
       uptimeSeconds: (Date.now() - this.started) / 1000,
@@ -58,9 +67,10 @@ export class AppStats {
       process: {
         memory: memoryFigures(),
         gc: this.sampler.gcFigures(),
-        threads: this.native.threads(),
+        threads,
         cache: { bytes: c.bytes, entries: c.entries, hits: c.hits, misses: c.misses },
         inFlight: this.sources.inFlight(),
+        openConnections: threads.reduce((n, t) => n + t.openConnections, 0),
       },
     }
   }

@@ -47,6 +47,17 @@ function table(rows) {
     body.appendChild(tr);
   }
 }
+function threads(rows) {
+  const body = document.querySelector('#threads tbody');
+  body.innerHTML = '';
+  for (const r of rows) {
+    const tr = document.createElement('tr');
+    for (const v of [r.threadId, r.openConnections, r.inFlight, fmt(r.loopDelayMs.p99, 2), fmt(r.heapUsedBytes / 1048576, 1)]) {
+      const td = document.createElement('td'); td.textContent = String(v); tr.appendChild(td);
+    }
+    body.appendChild(tr);
+  }
+}
 function chart(id, title, names, columns) {
   const el = document.getElementById(id);
   const key = names.join('|');
@@ -80,8 +91,9 @@ async function poll() {
       if (state.points.length > 900) state.points.splice(0, state.points.length - 900);
       if (s.series.length > 0) state.since = s.series[s.series.length - 1].t;
       table(s.table);
+      threads(s.snapshot.process.threads);
       document.getElementById('updated').textContent = new Date(s.snapshot.time).toLocaleTimeString() +
-        ' · ' + s.snapshot.process.threads.length + ' thread(s) · RSS ' + (s.snapshot.process.memory.rssBytes / 1048576).toFixed(0) + ' MiB';
+        ' · ' + s.snapshot.process.threads.length + ' thread(s) · ' + s.snapshot.process.openConnections + ' open connection(s) · RSS ' + (s.snapshot.process.memory.rssBytes / 1048576).toFixed(0) + ' MiB';
       draw();
       drawFlags(s.panels.experiments);
       document.body.dataset.ready = 'true';
@@ -103,6 +115,8 @@ export function dashboardPage(panels: { releases?: boolean } = {}): string {
 <h1>griddle <small id="updated" class="empty"></small></h1>
 <h2>Routes</h2>
 <table id="routes"><thead><tr><th>route</th><th>arm</th><th>requests</th><th>req/s</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>errors</th></tr></thead><tbody></tbody></table>
+<h2>Threads</h2>
+<table id="threads"><thead><tr><th>thread</th><th>open connections</th><th>in flight</th><th>loop delay p99 ms</th><th>heap MiB</th></tr></thead><tbody></tbody></table>
 <h2>Last 15 minutes</h2>
 <div class="grid">
 <div class="panel" id="rps"></div><div class="panel" id="latency"></div>

@@ -22,6 +22,12 @@ export interface StatsdOptions {
   tags?: 'dogstatsd' | 'none'
   /** Largest datagram in bytes (default 1432: fits a 1500-byte MTU with IPv6 and UDP headers). */
   mtu?: number
+  /**
+   * Tags added to every line (`{ host: 'web-1' }`), so that processes sending
+   * to one daemon stay apart. Needs `tags: 'dogstatsd'`; with 'none', put the
+   * host in `prefix` instead.
+   */
+  globalTags?: Record<string, string>
 }
 
 export interface MetricsOptions {
@@ -67,10 +73,27 @@ function admin(v: unknown): TelemetryOptions['admin'] {
   return { port: int('admin.port', o.port, 0, 0, 65535), host: str('admin.host', o.host, '127.0.0.1'), token }
 }
 
+const TAG_NAME = /^[A-Za-z][A-Za-z0-9_.-]*$/
+// The dogstatsd line separators (",", "|", "#") and line breaks would split or forge a tag.
+const TAG_VALUE = /^[^,|#\s]+$/
+
+function globalTags(v: unknown, tags: string): Record<string, string> {
+  if (v === undefined) return {}
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('statsd.globalTags must be an object of strings')
+  const out: Record<string, string> = {}
+  for (const [k, value] of Object.entries(v)) {
+    if (!TAG_NAME.test(k)) fail(`statsd.globalTags: "${k}" is not a tag name (a letter, then letters, digits, "_", ".", "-")`)
+    if (typeof value !== 'string' || !TAG_VALUE.test(value)) fail(`statsd.globalTags.${k} must be a non-empty string without ",", "|", "#" or spaces`)
+    out[k] = value
+  }
+  if (Object.keys(out).length > 0 && tags !== 'dogstatsd') fail("statsd.globalTags needs tags: 'dogstatsd' (with 'none', put the host in prefix)")
+  return out
+}
+
 function statsd(v: unknown): TelemetryOptions['statsd'] {
   const o = object('statsd', v)
   if (o === null) return null
-  knownKeys(o, ['host', 'port', 'prefix', 'intervalMs', 'tags', 'mtu'], 'createApp', 'statsd.')
+  knownKeys(o, ['host', 'port', 'prefix', 'intervalMs', 'tags', 'mtu', 'globalTags'], 'createApp', 'statsd.')
   const tags = o.tags ?? 'none'
   if (tags !== 'none' && tags !== 'dogstatsd') fail("statsd.tags must be 'dogstatsd' or 'none'")
   const prefix = o.prefix ?? 'griddle.'
@@ -82,6 +105,7 @@ function statsd(v: unknown): TelemetryOptions['statsd'] {
     intervalMs: int('statsd.intervalMs', o.intervalMs, 10_000, 10, 3_600_000),
     tags,
     mtu: int('statsd.mtu', o.mtu, 1432, 512, 65507),
+    globalTags: globalTags(o.globalTags, tags),
   }
 }
 

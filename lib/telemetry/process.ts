@@ -5,8 +5,16 @@
  */
 import { createHistogram, monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks'
 import { threadId } from 'node:worker_threads'
-import type { Stats } from './stats.js'
+import type { Stats, ThreadSample } from './stats.js'
 import { observeGc } from './gc-pauses.js'
+
+/** What the app counts itself: read at each publish. */
+export interface LiveFigures {
+  openConnections(): number
+  inFlight(): number
+}
+
+const NO_LIVE: LiveFigures = { openConnections: () => 0, inFlight: () => 0 }
 
 export interface GcFigures {
   count: number
@@ -32,7 +40,9 @@ export class ProcessSampler {
   private unobserve: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
 
-  constructor(private readonly stats: Stats) {}
+  private lastLoop: ThreadSample['loop'] = { mean: 0, p50: 0, p99: 0, max: 0 }
+
+  constructor(private readonly stats: Stats, private readonly live: LiveFigures = NO_LIVE) {}
 
   start(): void {
     if (this.timer !== null) return
@@ -58,14 +68,26 @@ export class ProcessSampler {
     this.unobserve = null
   }
 
-  /** Publishes the last second's event-loop delay and the heap into the shard. */
+  /** Closes the last second's event-loop delay, then publishes. */
   private sample(): void {
     const h = this.loop!
     const has = h.count > 0
-    this.stats.setThread(threadId, {
-      mean: has ? h.mean : 0, p50: has ? h.percentile(50) : 0, p99: has ? h.percentile(99) : 0, max: has ? h.max : 0,
-    }, process.memoryUsage().heapUsed)
+    this.lastLoop = { mean: has ? h.mean : 0, p50: has ? h.percentile(50) : 0, p99: has ? h.percentile(99) : 0, max: has ? h.max : 0 }
     h.reset()
+    this.publish()
+  }
+
+  /**
+   * Writes this writer's figures into its shard: once a second, and before a
+   * read on this thread, so that its own connection count is current there
+   * (other threads' are at most a second old).
+   */
+  publish(): void {
+    if (this.timer === null) return
+    const live = this.live
+    this.stats.setThread(threadId, {
+      loop: this.lastLoop, heapUsed: process.memoryUsage().heapUsed, openConnections: live.openConnections(), inFlight: live.inFlight(),
+    })
   }
 
   gcFigures(): GcFigures {

@@ -74,6 +74,11 @@ function processFamilies(t: Text, snap: StatsSnapshot['process'], dropped: numbe
   t.sample('griddle_cache_entries', '', snap.cache.entries)
   t.family('griddle_requests_in_flight', 'gauge', 'Requests waiting for their body or handler.')
   t.sample('griddle_requests_in_flight', '', snap.inFlight)
+  // Not http_server_active_requests: that OpenTelemetry name counts requests in flight. The semantic
+  // conventions have no vendor-neutral server connection metric; this follows the stable
+  // kestrel.active_connections (an up-down count of {connection}) under griddle's own prefix.
+  t.family('griddle_active_connections', 'gauge', 'Open HTTP connections, per thread (other threads\' figures up to a second old).')
+  for (const th of snap.threads) t.sample('griddle_active_connections', `thread_id="${th.threadId}"`, th.openConnections)
   t.family('nodejs_eventloop_delay_seconds', 'gauge', 'Event-loop delay over the last second, per thread.')
   for (const th of snap.threads) {
     for (const [q, v] of [['0.5', th.loopDelayMs.p50], ['0.99', th.loopDelayMs.p99], ['1', th.loopDelayMs.max]] as const) {

@@ -15,6 +15,8 @@ type BaselineHandle = object & { readonly __statsBaseline: unique symbol }
 interface StatsBinding {
   readonly STATS_KINDS: number
   readonly STATS_GAUGES: number
+  readonly STATS_GAUGE_CONNECTIONS: number
+  readonly STATS_GAUGE_IN_FLIGHT: number
   readonly STATS_MAX_SERIES: number
   readonly STATS_RECORD_SLOTS: number
   readonly STATS_PENDING_MAX: number
@@ -103,6 +105,18 @@ export interface ThreadFigures {
   /** Event-loop delay in ms over the last second. */
   loopDelayMs: { mean: number, p50: number, p99: number, max: number }
   heapUsedBytes: number
+  /** Open connections of the app writing this shard (one app on one thread). */
+  openConnections: number
+  /** Its requests waiting for their body or handler. */
+  inFlight: number
+}
+
+/** What a writer publishes once a second (native GaugeSlot). */
+export interface ThreadSample {
+  loop: { mean: number, p50: number, p99: number, max: number }
+  heapUsed: number
+  openConnections: number
+  inFlight: number
 }
 
 const Q = new Float64Array(QUANTILES)
@@ -132,10 +146,13 @@ export class Stats {
     nativeStats.statsRecord(this.handle, route, method, status, arm, kind, latencyNs, bytes)
   }
 
-  /** This thread's figures, for the per-thread table. */
-  setThread(threadId: number, loop: { mean: number, p50: number, p99: number, max: number }, heapUsed: number): void {
+  /** This writer's figures, for the per-thread table. */
+  setThread(threadId: number, f: ThreadSample): void {
     const t = this.thread
-    t[0] = threadId; t[1] = loop.mean; t[2] = loop.p50; t[3] = loop.p99; t[4] = loop.max; t[5] = heapUsed
+    const loop = f.loop
+    t[0] = threadId; t[1] = loop.mean; t[2] = loop.p50; t[3] = loop.p99; t[4] = loop.max; t[5] = f.heapUsed
+    t[nativeStats.STATS_GAUGE_CONNECTIONS] = f.openConnections
+    t[nativeStats.STATS_GAUGE_IN_FLIGHT] = f.inFlight
     nativeStats.statsSetThread(this.handle, t)
   }
 
@@ -148,6 +165,8 @@ export class Stats {
         threadId: v[i]!,
         loopDelayMs: { mean: v[i + 1]! / 1e6, p50: v[i + 2]! / 1e6, p99: v[i + 3]! / 1e6, max: v[i + 4]! / 1e6 },
         heapUsedBytes: v[i + 5]!,
+        openConnections: v[i + nativeStats.STATS_GAUGE_CONNECTIONS]!,
+        inFlight: v[i + nativeStats.STATS_GAUGE_IN_FLIGHT]!,
       })
     }
     return out

@@ -38,16 +38,20 @@ export class StatsdFlusher {
   readonly counters: StatsdCounters = { packets: 0, errors: 0, flushes: 0 }
   private readonly socket: Socket
   private readonly baseline: ReturnType<Stats['baseline']>
+  /** ",host:web-1": the global tags, rendered once. */
+  private readonly global: string
   private connected = false
   private timer: NodeJS.Timeout | null = null
   private lastGcCount = 0
   private inFlight = 0
   private closing = false
 
-  constructor(private readonly stats: Stats, private readonly o: Options, private readonly process: () => StatsSnapshot['process']) {
+  constructor(private readonly stats: Stats, private readonly o: Options, private readonly process: () => StatsSnapshot['process'],
+    private readonly problem: (detail: string) => void = () => {}) {
     this.baseline = stats.baseline()
+    this.global = Object.entries(o.globalTags ?? {}).map(([k, v]) => `,${k}:${v}`).join('')
     this.socket = createSocket(isIPv6(o.host) ? 'udp6' : 'udp4')
-    this.socket.on('error', () => { this.counters.errors++ })
+    this.socket.on('error', (err) => this.failed(err))
     this.socket.unref()
   }
 
@@ -93,8 +97,9 @@ export class StatsdFlusher {
   }
 
   private tags(s: SeriesStats | null): string {
-    if (s === null || this.o.tags !== 'dogstatsd') return ''
-    return `|#route:${tagValue(s.route ?? 'unmatched')},method:${s.method},status:${s.status},arm:${tagValue(s.arm)}`
+    if (this.o.tags !== 'dogstatsd') return ''
+    if (s === null) return this.global.length === 0 ? '' : `|#${this.global.slice(1)}`
+    return `|#route:${tagValue(s.route ?? 'unmatched')},method:${s.method},status:${s.status},arm:${tagValue(s.arm)}${this.global}`
   }
 
   private lines(): string[] {
@@ -119,6 +124,7 @@ export class StatsdFlusher {
     gauge('process.gc_pause_ms.p99', null, p.gc.p99Ms)
     counter('process.gc_pauses', null, p.gc.count - this.lastGcCount)
     this.lastGcCount = p.gc.count
+    gauge('connections.open', null, p.openConnections)
     gauge('cache.bytes', null, p.cache.bytes)
     gauge('cache.entries', null, p.cache.entries)
     gauge('statsd.errors', null, this.counters.errors)
@@ -138,13 +144,19 @@ export class StatsdFlusher {
     this.inFlight++
     try {
       this.socket.send(Buffer.from(text), (err) => {
-        if (err) this.counters.errors++
+        if (err) this.failed(err)
         if (--this.inFlight === 0 && this.closing) this.close()
       })
-    } catch {
+    } catch (err) {
       this.inFlight--
-      this.counters.errors++
+      this.failed(err)
     }
+  }
+
+  private failed(err: unknown): void {
+    this.counters.errors++
+    const e = err as { code?: unknown, message?: unknown }
+    this.problem(typeof e?.code === 'string' ? e.code : String(e?.message ?? err))
   }
 }
 

@@ -7,11 +7,13 @@
 import { AdminListener, type AdminRoute } from '../admin/listener.js'
 import { telemetryRoutes, type TelemetryView } from './admin-routes.js'
 import { debugRoutes } from '../admin/debug-routes.js'
+import type { Debugger } from '../admin/debugger.js'
 import type { StatsSnapshot } from './app-stats.js'
 import type { TelemetryOptions } from './options.js'
 import { SeriesRing } from './series.js'
 import { StatsdFlusher } from './statsd.js'
 import type { Stats } from './stats.js'
+import type { Log } from '../server/logger.js'
 
 export interface TelemetryAddress {
   /** The admin listener's port, when it runs. */
@@ -24,8 +26,10 @@ export class Telemetry {
   private statsd: StatsdFlusher | null = null
   /** Routes other modules mount beside telemetry's (releases: lib/admin/release-routes.ts). */
   private readonly extra: AdminRoute[] = []
+  /** Whose threads /debug/* reaches: the main thread only, unless serve() gives its cluster's. */
+  private debug: Debugger | undefined
 
-  constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot) {
+  constructor(private readonly o: TelemetryOptions, stats: Stats, snapshot: () => StatsSnapshot, private readonly log: Log | null = null) {
     this.view = { stats, snapshot, ring: new SeriesRing(stats) }
   }
 
@@ -40,16 +44,24 @@ export class Telemetry {
     if (routes.some((r) => r.path === '/releases')) this.view.panels = { ...this.view.panels, releases: true }
   }
 
+  /** Makes /debug/* reach these threads (serve(): the main thread and every worker); call before start. */
+  useDebugger(debug: Debugger): void {
+    this.debug = debug
+  }
+
   async start(): Promise<TelemetryAddress> {
     const out: TelemetryAddress = {}
     if (this.o.statsd !== null) {
-      this.statsd = new StatsdFlusher(this.view.stats, this.o.statsd, () => this.view.snapshot().process)
+      const log = this.log
+      // Counted always; logged rate-limited, so that a missing daemon costs a few lines per interval.
+      const problem = log === null ? undefined : (detail: string) => log.limited('warn', `statsd ${detail}`, { statsd: `${this.o.statsd!.host}:${this.o.statsd!.port}`, detail }, 'statsd send failed')
+      this.statsd = new StatsdFlusher(this.view.stats, this.o.statsd, () => this.view.snapshot().process, problem)
       this.statsd.start()
     }
     const a = this.o.admin
     // No token, no listener: it would hand statistics (and later, releases) to anyone who can connect.
     if (a !== null && a.token.length > 0) {
-      this.admin = new AdminListener(a.token, [...telemetryRoutes(this.view), ...debugRoutes(), ...this.extra])
+      this.admin = new AdminListener(a.token, [...telemetryRoutes(this.view), ...debugRoutes(this.debug), ...this.extra])
       out.admin = { host: a.host, port: await this.admin.listen(a.host, a.port) }
       this.view.ring.start()
     }

@@ -7,6 +7,9 @@
  * A new build that fails is closed and the old one keeps serving.
  */
 import { serve, serveGeneration, type Cluster, type ServeOptions } from './workers.js'
+import { kTelemetry } from '../symbols.js'
+import type { TelemetryView } from '../telemetry/admin-routes.js'
+import type { ClusterTelemetry } from './cluster-telemetry.js'
 
 export interface SupervisorOptions extends ServeOptions {
   /** How long a draining generation keeps serving its open connections with `Connection: close` (default 1,000 ms). */
@@ -33,6 +36,7 @@ export class Supervisor {
   private stopping: Promise<void> | null = null
   /** The last reload attempt, or null before the first. */
   last: ReloadResult | null = null
+  private watched = false
 
   private constructor(private readonly o: SupervisorOptions & { log: (line: string) => void }, first: Cluster) {
     this.current = first
@@ -50,6 +54,18 @@ export class Supervisor {
   get host(): string { return this.current.host }
   get generation(): number { return this.generationNo }
   get workers(): number { return this.current.size }
+
+  /**
+   * telemetry: the serving generation's statistics, for an admin listener
+   * outside the clusters (griddle start's). Each generation has its own
+   * registry, so totals start again at a reload.
+   */
+  telemetry(): TelemetryView {
+    const of = (): ClusterTelemetry => (this.current as Cluster & { [kTelemetry]: ClusterTelemetry })[kTelemetry]
+    if (!this.watched) of().watch()
+    this.watched = true
+    return { get stats() { return of().view.stats }, snapshot: () => of().snapshot(), get ring() { return of().view.ring } }
+  }
 
   /**
    * Hands over to a new build of the app module. Reloads run one at a time;
@@ -88,6 +104,7 @@ export class Supervisor {
     const oldNo = this.generationNo
     this.current = fresh
     this.generationNo = no
+    if (this.watched) (fresh as Cluster & { [kTelemetry]: ClusterTelemetry })[kTelemetry].watch()
     const readyMs = Math.round(performance.now() - t0)
     const done = old.drain(this.o.lingerMs ?? 1000).then(() => {
       this.draining.delete(done)

@@ -13,6 +13,8 @@ import { checkOptions, type AppOptions } from '../server/options.js'
 import { knownKeys } from '../util/check.js'
 import { Debugger } from '../admin/debugger.js'
 import { WorkerThreads } from './debug-main.js'
+import { ClusterTelemetry, clusterLog, lifecycleLine, splitTelemetry } from './cluster-telemetry.js'
+import { kTelemetry } from '../symbols.js'
 
 export interface ServeOptions {
   /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
@@ -51,6 +53,8 @@ export interface Cluster {
    * (`debugRoutes(cluster.debug)`); see docs/telemetry.md.
    */
   readonly debug: Debugger
+  /** The process's one admin listener (options.admin with a token), or null. */
+  readonly admin: { host: string, port: number } | null
 }
 
 interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
@@ -84,13 +88,6 @@ function uncloneable(v: unknown, path: string, seen: Set<object>): string | null
 function workerOptions(options: unknown): object {
   if (options === undefined) return {}
   if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'options must be an object')
-  // telemetry: one admin listener and one StatsD flusher per process, in the main thread, is still to come;
-  // one per worker would fight for the admin port and send every count once per worker.
-  for (const key of ['admin', 'statsd']) {
-    if ((options as Record<string, unknown>)[key] !== undefined) {
-      throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', `options.${key} is not supported by serve() yet (see docs/telemetry.md); use metrics.path`)
-    }
-  }
   const bad = uncloneable(options, 'options', new Set())
   if (bad !== null) {
     throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION',
@@ -110,7 +107,10 @@ function moduleUrl(app: string | URL): string {
 class WorkerCluster implements Cluster {
   readonly host: string
   readonly port: number
+  /** telemetry: the main thread's admin listener and StatsD flusher over the workers' statistics. */
+  [kTelemetry]: ClusterTelemetry | null = null
   restarts = 0
+  admin: { host: string, port: number } | null = null
   private readonly live = new Set<Worker>()
   private closing: Promise<void> | null = null
   private readonly threads = new WorkerThreads()
@@ -170,7 +170,7 @@ class WorkerCluster implements Cluster {
     this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
       w.postMessage(message)
-    }))).then(() => this.threads.close())
+    }))).then(() => this.threads.close()).then(() => this[kTelemetry]?.stop())
     return this.closing
   }
 }
@@ -198,15 +198,17 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
   const port = options.port ?? 3000
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'port must be an integer from 0 to 65535')
   const host = options.host ?? '127.0.0.1'
-  const appOptions = workerOptions(options.options)
+  const { worker: appOptions, telemetry } = splitTelemetry(workerOptions(options.options))
   // Each worker checks them again; checking here first turns a typo into one error, not one per worker.
-  checkOptions({ ...appOptions, host, port: 0 })
+  const checked = checkOptions({ ...appOptions, host, port: 0 })
   // The workers share the port on purpose; nobody else may already hold it.
   if (port !== 0 && !shared) {
     const busy = await portProblem(host, port)
     if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
   }
   const bound = port === 0 ? await freePort(host) : port
+  const cacheName = `griddle-serve-${process.pid}-${++clusters}`
+  const t = new ClusterTelemetry(cacheName, checked.cache.maxBytes, telemetry, clusterLog(appOptions))
   const cluster = new WorkerCluster({
     app: moduleUrl(options.app),
     workers,
@@ -214,11 +216,14 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
     host,
     options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,
-    log: options.log ?? ((line) => console.error(line)),
-    cacheName: `griddle-serve-${process.pid}-${++clusters}`,
+    log: options.log ?? lifecycleLine(t.log, appOptions),
+    cacheName,
   })
+  cluster[kTelemetry] = t
+  t.useDebugger(cluster.debug)
   try {
     await Promise.all(Array.from({ length: workers }, (_, i) => cluster.start(i)))
+    cluster.admin = (await t.start()).admin ?? null
   } catch (err) {
     await cluster.close()
     throw err

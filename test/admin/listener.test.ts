@@ -98,9 +98,12 @@ test('unknown admin, statsd and metrics fields are refused by name', () => {
   assert.throws(() => createApp({ metrics: { path: '/m', x: 1 } } as never), { code: 'GRIDDLE_ERR_UNKNOWN_OPTION' })
 })
 
-test('serve() refuses admin and statsd until its main thread runs them once per process', async () => {
+test('serve() takes admin and statsd for its main thread, checking them there before any worker starts', async () => {
+  await assert.rejects(serve({ app: '/nonexistent/app.js', workers: 1, port: 0, options: { admin: { token: 'short' } } }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+  await assert.rejects(serve({ app: '/nonexistent/app.js', workers: 1, port: 0, options: { statsd: { hots: 'x' } } as never }), { code: 'GRIDDLE_ERR_UNKNOWN_OPTION' })
+  // Accepted: the failure is now the missing app module, in the worker (test/workers/cluster-telemetry.test.ts runs them for real).
   for (const options of [{ admin: { token: TOKEN } }, { statsd: {} }]) {
-    await assert.rejects(serve({ app: '/nonexistent/app.js', workers: 1, port: 0, options }), { code: 'GRIDDLE_ERR_INVALID_OPTION' })
+    await assert.rejects(serve({ app: '/nonexistent/app.js', workers: 1, port: 0, options, log: () => {} }), { code: 'GRIDDLE_ERR_WORKER' })
   }
 })
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
-import type { App } from 'griddle'
+import { connect, type Socket } from 'node:net'
+import { createApp, type App } from 'griddle'
 import { request, sleep, withApp } from '../helpers/http.js'
 
 type Series = ReturnType<App['stats']['snapshot']>['series'][number]
@@ -82,4 +82,39 @@ test('a snapshot carries the process figures: memory, threads with event-loop de
     assert.equal(s.process.inFlight, 0)
     assert.equal(JSON.parse(JSON.stringify(s)).series.length, 1)
   })
+})
+
+function keepAlive(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1')
+    s.once('error', reject)
+    s.once('data', () => resolve(s))
+    s.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\n')
+  })
+}
+
+test('open connections are counted from real keep-alive sockets, per app and in Prometheus', async () => {
+  const app = createApp({ metrics: { path: '/metrics' } })
+  app.get('/ok', () => 'ok')
+  const { port } = await app.listen(0)
+  const sockets: Socket[] = []
+  try {
+    for (let i = 0; i < 3; i++) sockets.push(await keepAlive(port))
+    const snap = app.stats.snapshot()
+    assert.equal(snap.process.openConnections, 3)
+    assert.equal(snap.process.threads.reduce((n, t) => n + t.openConnections, 0), 3)
+    // The scrape's own connection is the fourth.
+    const text = (await request(port, '/metrics')).text
+    assert.match(text, /^griddle_active_connections\{thread_id="\d+"\} 4$/m)
+    for (const s of sockets.splice(0, 2)) s.destroy()
+    let open = -1
+    for (let i = 0; i < 100 && open !== 1; i++) {
+      open = app.stats.snapshot().process.openConnections
+      if (open !== 1) await sleep(10)
+    }
+    assert.equal(open, 1)
+  } finally {
+    for (const s of sockets) s.destroy()
+    await app.close()
+  }
 })

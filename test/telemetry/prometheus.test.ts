@@ -13,9 +13,10 @@ const TOKEN = 'metrics-token-0123456789'
 const EMPTY_PROCESS = {
   memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0 },
   gc: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, totalMs: 0 },
-  threads: [{ threadId: 0, loopDelayMs: { mean: 1, p50: 1, p99: 2, max: 3 }, heapUsedBytes: 5 }],
+  threads: [{ threadId: 0, loopDelayMs: { mean: 1, p50: 1, p99: 2, max: 3 }, heapUsedBytes: 5, openConnections: 3, inFlight: 0 }],
   cache: { bytes: 0, entries: 0, hits: 0, misses: 0 },
   inFlight: 0,
+  openConnections: 3,
 }
 
 test('the exposition parses, with one histogram bucket per bound counted from the HDR data', () => {

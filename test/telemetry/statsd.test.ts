@@ -1,58 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createApp } from 'griddle'
 import { request, sleep } from '../helpers/http.js'
-import { freePort } from '../../lib/server/ports.js'
+import { startDaemon as daemon, total, udpPort } from '../helpers/statsd-daemon.js'
 import { StatsdFlusher, packets, sanitizeRoute } from '../../lib/telemetry/statsd.js'
 import { KIND, Stats } from '../../lib/telemetry/stats.js'
-
-// CommonJS fixtures for the daemon live in the source tree (tsc does not copy them).
-const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url))
-
-function udpPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4')
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-interface Flush { counters: Record<string, number>, gauges: Record<string, number> }
-
-/** Starts the reference daemon on loopback with the recording backend. */
-async function daemon(): Promise<{ port: number, flushes: () => Flush[], stop: () => Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'griddle-statsd-'))
-  const recorderFile = join(dir, 'flushes.jsonl')
-  const port = await udpPort()
-  const config = {
-    port, address: '127.0.0.1', mgmt_port: await freePort('127.0.0.1'), mgmt_address: '127.0.0.1',
-    flushInterval: 100, backends: [fixture('statsd-recorder.cjs')], recorderFile, automaticConfigReload: false,
-  }
-  writeFileSync(join(dir, 'config.js'), JSON.stringify(config))
-  const bin = createRequire(import.meta.url).resolve('statsd/stats.js')
-  const child: ChildProcess = spawn(process.execPath, ['-r', fixture('statsd-compat.cjs'), bin, join(dir, 'config.js')], { stdio: 'ignore' })
-  const flushes = () => existsSync(recorderFile)
-    ? readFileSync(recorderFile, 'utf8').trim().split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Flush)
-    : []
-  for (let i = 0; i < 300 && flushes().length === 0; i++) await sleep(20)
-  assert.ok(flushes().length > 0, 'the statsd daemon started and flushed')
-  return {
-    port,
-    flushes,
-    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL') }),
-  }
-}
-
-const total = (flushes: Flush[], key: string) => flushes.reduce((n, f) => n + (f.counters[key] ?? 0), 0)
 
 test('after N requests the reference StatsD daemon counts exactly N, with no bad lines', async () => {
   const d = await daemon()
@@ -92,10 +45,10 @@ test('lines are packed into datagrams up to the MTU, never one per metric, with 
     stats.nameRoute(r, `/route${r}/:id`)
     stats.record(r, 0, 200, 0, KIND.HIT, 10_000 + r, 5)
   }
-  const o = { host: '127.0.0.1', port: server.address().port, prefix: 'app.', intervalMs: 60_000, tags: 'dogstatsd' as const, mtu: 512 }
+  const o = { host: '127.0.0.1', port: server.address().port, prefix: 'app.', intervalMs: 60_000, tags: 'dogstatsd' as const, mtu: 512, globalTags: {} }
   const process = () => ({
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0 }, gc: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, totalMs: 0 },
-    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0,
+    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0, openConnections: 0,
   })
   const flusher = new StatsdFlusher(stats, o, process)
   flusher.start()
@@ -117,10 +70,10 @@ test('lines are packed into datagrams up to the MTU, never one per metric, with 
 test('UDP errors are counted, never thrown, when no daemon listens', async () => {
   const stats = new Stats()
   stats.record(0, 0, 200, 0, KIND.HANDLER, 1000, 1)
-  const o = { host: '127.0.0.1', port: await udpPort(), prefix: 'x.', intervalMs: 60_000, tags: 'none' as const, mtu: 1432 }
+  const o = { host: '127.0.0.1', port: await udpPort(), prefix: 'x.', intervalMs: 60_000, tags: 'none' as const, mtu: 1432, globalTags: {} }
   const flusher = new StatsdFlusher(stats, o, () => ({
     memory: { rssBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, externalBytes: 0 }, gc: { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0, totalMs: 0 },
-    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0,
+    threads: [], cache: { bytes: 0, entries: 0, hits: 0, misses: 0 }, inFlight: 0, openConnections: 0,
   }))
   flusher.start()
   for (let i = 0; i < 50 && flusher.counters.errors === 0; i++) {
@@ -140,7 +93,9 @@ test('route patterns become metric path levels the daemon keeps as they are', ()
 })
 
 test('statsd options are checked with coded errors', () => {
-  for (const statsd of [{ port: 0 }, { tags: 'yes' }, { prefix: 'a:b' }, { intervalMs: 1 }, { mtu: 10 }, 'on']) {
+  for (const statsd of [{ port: 0 }, { tags: 'yes' }, { prefix: 'a:b' }, { intervalMs: 1 }, { mtu: 10 }, 'on',
+    { globalTags: { host: 'a' } }, { tags: 'dogstatsd', globalTags: { host: 'a,b' } }, { tags: 'dogstatsd', globalTags: { '1x': 'a' } },
+    { tags: 'dogstatsd', globalTags: { host: 7 } }, { tags: 'dogstatsd', globalTags: ['a'] }]) {
     assert.throws(() => createApp({ statsd } as never), { code: 'GRIDDLE_ERR_INVALID_OPTION' }, JSON.stringify(statsd))
   }
 })

@@ -140,3 +140,22 @@ test('a worker that exits during its profile fails the request with a coded erro
     assert.ok(p.nodes.length > 0)
   })
 })
+
+test('serve()\'s own admin listener mounts the cluster\'s debug routes: thread=N reaches the worker', async () => {
+  const cluster = await serve({
+    app: APP, workers: 1, port: 0, restartDelayMs: 10, log: () => {},
+    options: { admission: false, closeGraceMs: 100, admin: { port: 0, token: TOKEN } },
+  })
+  try {
+    const admin = cluster.admin!.port
+    assert.equal((await request(admin, '/debug/gc?thread=0')).status, 401)
+    const pending = request(admin, '/debug/profile?seconds=1&thread=0', auth)
+    await traffic(cluster.port, pending)
+    const r = await pending
+    assert.equal(r.status, 200)
+    assert.ok(names(r.json() as CpuProfile).has('onRequest'), 'the profile is the worker\'s')
+    assert.equal(code(await request(admin, '/debug/gc?thread=7', auth)), 'GRIDDLE_ERR_THREAD_NOT_FOUND')
+  } finally {
+    await cluster.close()
+  }
+})

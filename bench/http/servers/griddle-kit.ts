@@ -1,7 +1,7 @@
 // griddle as the benchmarks start it: the demo's GET /users/:id with its
 // response schema, and the options a variant asks for (response cache,
 // shedding off, a cache pre-filled with unrelated entries to hold memory).
-import { Cache, createApp, type AppOptions, type RouteCacheOptions } from 'griddle'
+import { Cache, createApp, type App, type AppOptions, type RouteCacheOptions } from 'griddle'
 import { userSchema } from '../../../demo/read-model.js'
 import { benchPort, idOf, readModel, ready, work } from '../server-kit.js'
 
@@ -10,6 +10,10 @@ export interface Variant {
   cache?: RouteCacheOptions
   /** Fill the response cache with this many MB of 2 KB entries no request asks for. */
   fillMb?: number
+  /** Called with the app before it listens (telemetry off removes its end listener). */
+  configure?: (app: App) => void
+  /** Called with what listen() resolved (telemetry on hands the admin port to its scraper). */
+  listening?: (address: Awaited<ReturnType<App['listen']>>) => void
 }
 
 const NAME = 'bench-responses'
@@ -36,7 +40,9 @@ export async function start(v: Variant): Promise<void> {
       work()
       return model.user(idOf(req.params.id as string))
     })
+  v.configure?.(app)
   const port = benchPort()
-  await app.listen(port)
+  const address = await app.listen(port)
+  v.listening?.(address)
   ready(port)
 }
