@@ -37,6 +37,10 @@ async function main(): Promise<void> {
   port.on('message', (m: { type: string, lingerMs?: number }) => {
     if (m.type === 'close') void app!.close().then(() => port.close())
     else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())
+    else if (m.type === 'unlisten') {
+      app!.stopListening()
+      port.postMessage({ type: 'unlistened' })
+    }
   })
   port.postMessage({ type: 'listening', port: address.port })
 }

@@ -43,9 +43,11 @@ export interface Cluster {
    * A second call (or close()) returns the same promise.
    */
   drain(lingerMs: number): Promise<void>
+  /** Every worker closes its listen socket, keeping its connections and their keep-alive; resolves once all have. */
+  unlisten(): Promise<void>
 }
 
-interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
+interface WorkerMessage { type: 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string }
 
 const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
 
@@ -153,6 +155,21 @@ class WorkerCluster implements Cluster {
 
   drain(lingerMs: number): Promise<void> {
     return this.stop({ type: 'drain', lingerMs })
+  }
+
+  unlisten(): Promise<void> {
+    return Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
+      const done = (m?: WorkerMessage): void => {
+        if (m !== undefined && m.type !== 'unlistened') return
+        w.off('message', done)
+        w.off('exit', gone)
+        resolve()
+      }
+      const gone = (): void => done()
+      w.on('message', done)
+      w.once('exit', gone)
+      w.postMessage({ type: 'unlisten' })
+    }))).then(() => undefined)
   }
 
   private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {
