@@ -4,15 +4,17 @@
  * the admin listener's POST /reload handing over to a new build, and
  * SIGTERM/SIGINT draining before exit 0.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { AdminListener, json, type AdminRoute } from '../admin/listener.js'
 import { Supervisor, type ReloadResult } from '../workers/supervisor.js'
 import { telemetryRoutes } from '../telemetry/admin-routes.js'
 import { UsageError, type Command, type Io } from './command.js'
+import { ensureMigrateReq, migrateMessage } from './migrate-req.js'
 import { startSettings, type StartSettings } from './start-options.js'
 
-const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--host H] [--admin-port A] [--pid-file F] [--config griddle.config.json]
+const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--host H] [--admin-port A] [--pid-file F]
+                     [--migrate-requests] [--config griddle.config.json]
   Runs the app module (its default export registers the routes) on worker threads, all on one port.
   --workers N|auto   worker threads (auto: one per core)
   --port P           the port (3000; 0 picks a free one)
@@ -21,22 +23,16 @@ const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--ho
                      the dashboard at /, /stats.json, /metrics (options.statsd in the config sends to StatsD)
   --pid-file F       written at start, removed at exit; \`griddle reload --pid-file F\` uses it
   --config FILE      JSON: app, workers, port, host, adminPort, adminHost, adminToken, pidFile,
-                     lingerMs (1000), stopTimeoutMs (30000), options (createApp options)
+                     lingerMs (1000), stopTimeoutMs (30000), options (createApp options),
+                     migrateRequests (false)
+  --migrate-requests set net.ipv4.tcp_migrate_req to 1 if this process may (root): a reload then resets
+                     no connection queued on a closing listener (docs/deploy.md)
   SIGHUP reloads (a new generation takes over once ready; a failing build is abandoned).
   SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, Connection: close, exit 0.`
 
 /** The reload result file beside the pid file: how `griddle reload --pid-file` learns the outcome of its SIGHUP. */
 export function resultFile(pidFile: string): string {
   return `${pidFile}.reload.json`
-}
-
-/** Linux's setting that moves a closing SO_REUSEPORT listener's queued connections to a sibling; null elsewhere. */
-function migrateReq(): string | null {
-  try {
-    return readFileSync('/proc/sys/net/ipv4/tcp_migrate_req', 'utf8').trim()
-  } catch {
-    return null
-  }
 }
 
 function adminRoutes(sup: Supervisor, reload: () => Promise<ReloadResult>): AdminRoute[] {
@@ -77,10 +73,8 @@ async function run(s: StartSettings, io: Io): Promise<number> {
   if (s.pidFile !== null) writeFileSync(s.pidFile, `${process.pid}\n`)
   io.out(`griddle: listening on http://${sup.host}:${sup.port} (${sup.workers} workers, generation 1, pid ${process.pid})`)
 
-  if (migrateReq() === '0') {
-    io.err('griddle: net.ipv4.tcp_migrate_req is 0: a connection waiting in a draining listener\'s accept queue is reset at a reload; ' +
-      'set it to 1 (see docs/deploy.md)')
-  }
+  const migrate = migrateMessage(ensureMigrateReq(s.migrateRequests))
+  if (migrate !== null) io.err(migrate)
   const onHup = (): void => void reload()
   process.on('SIGHUP', onHup)
   const signal = await new Promise<string>((resolve) => {
@@ -117,7 +111,7 @@ export const startCommand: Command = {
     const { values: v, positionals } = parseArgs({
       args: argv, allowPositionals: true,
       options: { workers: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'admin-port': { type: 'string' },
-        'pid-file': { type: 'string' }, config: { type: 'string' } },
+        'pid-file': { type: 'string' }, config: { type: 'string' }, 'migrate-requests': { type: 'boolean' } },
     })
     if (positionals.length > 1) throw new UsageError(`one app module, got ${positionals.length}`)
     return run(startSettings({ ...v, app: positionals[0] }, process.cwd(), process.env), io)

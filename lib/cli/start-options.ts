@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
-import { intOption, knownKeys, objectOption, optionError, stringOption } from '../util/check.js'
+import { boolOption, intOption, knownKeys, objectOption, optionError, stringOption } from '../util/check.js'
 
 export interface StartSettings {
   app: string
@@ -22,9 +22,11 @@ export interface StartSettings {
   stopTimeoutMs: number
   /** createApp options for every worker. */
   options: Record<string, unknown>
+  /** Set net.ipv4.tcp_migrate_req to 1 at start where this process may (lib/cli/migrate-req.ts); off by default: it is the whole network namespace's setting. */
+  migrateRequests: boolean
 }
 
-const CONFIG_KEYS = ['app', 'workers', 'port', 'host', 'adminPort', 'adminHost', 'adminToken', 'pidFile', 'lingerMs', 'stopTimeoutMs', 'options'] as const
+const CONFIG_KEYS = ['app', 'workers', 'port', 'host', 'adminPort', 'adminHost', 'adminToken', 'pidFile', 'lingerMs', 'stopTimeoutMs', 'options', 'migrateRequests'] as const
 
 export interface StartFlags {
   app?: string
@@ -34,6 +36,7 @@ export interface StartFlags {
   'admin-port'?: string
   'pid-file'?: string
   config?: string
+  'migrate-requests'?: boolean
 }
 
 function readConfig(file: string): Record<string, unknown> {
@@ -87,6 +90,7 @@ export function startSettings(flags: StartFlags, cwd: string, env: NodeJS.Proces
     lingerMs: intOption('lingerMs', c.lingerMs, 1000, 0, 60_000),
     stopTimeoutMs: intOption('stopTimeoutMs', c.stopTimeoutMs, 30_000, 100, 600_000),
     options: appOptions(c.options),
+    migrateRequests: flags['migrate-requests'] ?? boolOption('migrateRequests', c.migrateRequests, false),
   }
 }
 

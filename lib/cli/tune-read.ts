@@ -119,6 +119,7 @@ export async function readHost(o: ReadOptions = {}): Promise<HostReadings> {
     hypervisor: /^flags\s*:.*\bhypervisor\b/m.test(read(root, 'proc/cpuinfo') ?? ''),
     steal: stealShare(statBefore, statAfter),
     isRoot: o.isRoot ?? process.getuid?.() === 0,
+    tcpMigrateReq: readInt(root, 'proc/sys/net/ipv4/tcp_migrate_req'),
   }
 }
 

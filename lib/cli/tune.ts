@@ -29,6 +29,8 @@ export interface HostReadings {
   /** share of CPU time stolen by the hypervisor over the sampling window, 0..1 */
   steal: number | null
   isRoot: boolean
+  /** net.ipv4.tcp_migrate_req; null where the kernel has none (older than 5.14) */
+  tcpMigrateReq?: number | null
 }
 
 export type Verdict = 'ok' | 'change' | 'note' | 'unknown'
@@ -189,8 +191,21 @@ export function checkSteal(r: HostReadings): Finding {
   return { ...base, verdict: r.hypervisor ? 'note' : 'ok', advice: r.hypervisor ? 'a VM with little steal now; it can change with the neighbours' : 'none to speak of', reason }
 }
 
+export function checkMigrateReq(r: HostReadings): Finding {
+  const v = r.tcpMigrateReq ?? null
+  const base = { name: 'net.ipv4.tcp_migrate_req', value: show(v) }
+  // Measured: bench/results/delivery.md (resets during reloads under a new connection per request, with it at 0 and at 1).
+  const reason = 'a reload closes the old generation\'s SO_REUSEPORT listeners while the new one listens; with 0 the ' +
+    'kernel resets the connections still waiting in a closing listener\'s accept queue, with 1 it moves them to a listener ' +
+    'that stays (Linux 5.14+)'
+  if (v === null) return { ...base, verdict: 'unknown', advice: 'not exposed: Linux older than 5.14 cannot move them; expect rare resets at reloads', reason }
+  if (v === 1) return { ...base, verdict: 'ok', advice: 'on', reason }
+  return { ...base, verdict: 'change', advice: 'set 1 (or run griddle start --migrate-requests as root, or ExecStartPre=+sysctl in the unit: docs/deploy.md)',
+    reason, sysctl: { key: 'net.ipv4.tcp_migrate_req', value: '1' } }
+}
+
 export const CHECKS = [checkSomaxconn, checkSynBacklog, checkTwReuse, checkPortRange, checkFds, checkGovernor,
-  checkThp, checkNuma, checkWorkers, checkSemiSpace, checkSteal]
+  checkThp, checkNuma, checkWorkers, checkSemiSpace, checkSteal, checkMigrateReq]
 
 export function runChecks(r: HostReadings): Finding[] {
   return CHECKS.map((check) => check(r))

@@ -266,9 +266,19 @@ export class App {
    * Requests on open connections go on being served until close().
    */
   stopAccepting(): void {
+    this.stopListening()
+    this.core.closing = true
+  }
+
+  /**
+   * Closes the listen socket only; answers keep their keep-alive. A cluster
+   * handing over closes every worker's listen socket this way before any
+   * of them answers `Connection: close`: a client sent away by one worker
+   * must not reconnect into the queue of a sibling about to close.
+   */
+  stopListening(): void {
     if (this.listenSocket !== null) closeListenSocket(this.listenSocket)
     this.listenSocket = null
-    this.core.closing = true
   }
 
   /** In-flight requests that have a deadline (a drain waits for them). */

@@ -80,6 +80,7 @@ export class Supervisor {
   /** Drains every generation (SIGTERM): stop accepting, finish in-flight requests, then close. */
   stop(): Promise<void> {
     this.stopping ??= this.queue.then(async () => {
+      await this.current.unlisten()
       await this.current.drain(this.o.lingerMs ?? 1000)
       await Promise.all(this.draining)
     })
@@ -106,7 +107,8 @@ export class Supervisor {
     this.generationNo = no
     if (this.watched) (fresh as Cluster & { [kTelemetry]: ClusterTelemetry })[kTelemetry].watch()
     const readyMs = Math.round(performance.now() - t0)
-    const done = old.drain(this.o.lingerMs ?? 1000).then(() => {
+    // First every old worker stops listening, then they all send clients away: see App.stopListening.
+    const done = old.unlisten().then(() => old.drain(this.o.lingerMs ?? 1000)).then(() => {
       this.draining.delete(done)
       this.o.log(`griddle: generation ${oldNo} drained`)
     })

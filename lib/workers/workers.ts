@@ -55,9 +55,11 @@ export interface Cluster {
   readonly debug: Debugger
   /** The process's one admin listener (options.admin with a token), or null. */
   readonly admin: { host: string, port: number } | null
+  /** Every worker closes its listen socket, keeping its connections and their keep-alive; resolves once all have. */
+  unlisten(): Promise<void>
 }
 
-interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
+interface WorkerMessage { type: 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string }
 
 const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
 
@@ -164,6 +166,21 @@ class WorkerCluster implements Cluster {
 
   drain(lingerMs: number): Promise<void> {
     return this.stop({ type: 'drain', lingerMs })
+  }
+
+  unlisten(): Promise<void> {
+    return Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
+      const done = (m?: WorkerMessage): void => {
+        if (m !== undefined && m.type !== 'unlistened') return
+        w.off('message', done)
+        w.off('exit', gone)
+        resolve()
+      }
+      const gone = (): void => done()
+      w.on('message', done)
+      w.once('exit', gone)
+      w.postMessage({ type: 'unlisten' })
+    }))).then(() => undefined)
   }
 
   private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {

@@ -26,6 +26,7 @@ const HOST = {
   'proc/sys/net/core/somaxconn': '128\n',
   'proc/sys/net/ipv4/tcp_max_syn_backlog': '512\n',
   'proc/sys/net/ipv4/tcp_tw_reuse': '2\n',
+  'proc/sys/net/ipv4/tcp_migrate_req': '0\n',
   'proc/sys/net/ipv4/ip_local_port_range': '32768\t60999\n',
   'proc/self/limits': LIMITS,
   'proc/stat': STAT_A,
@@ -60,7 +61,7 @@ test('readHost reads a whole fixture tree', async () => {
     assert.deepEqual(r, {
       somaxconn: 128, tcpMaxSynBacklog: 512, tcpTwReuse: 2, localPortRange: [32768, 60999], fdSoft: 1024, fdHard: 524288,
       governors: ['powersave', 'powersave'], thp: 'always', numaNodes: 1, cpus: 2, workers: null, nodeFlags: [],
-      hypervisor: true, steal: null, isRoot: false,
+      hypervisor: true, steal: null, isRoot: false, tcpMigrateReq: 0,
     })
   } finally {
     rmSync(root, { recursive: true, force: true })
@@ -107,6 +108,7 @@ test('tune --apply as root writes each sysctl to /proc/sys', async () => {
     assert.equal(readFileSync(join(root, 'proc/sys/net/core/somaxconn'), 'utf8'), '4096\n')
     assert.equal(readFileSync(join(root, 'proc/sys/net/ipv4/ip_local_port_range'), 'utf8'), '1024 65535\n')
     assert.equal(readFileSync(join(root, 'proc/sys/net/ipv4/tcp_tw_reuse'), 'utf8'), '2\n', 'a note is not applied')
+    assert.equal(readFileSync(join(root, 'proc/sys/net/ipv4/tcp_migrate_req'), 'utf8'), '1\n')
   } finally {
     rmSync(root, { recursive: true, force: true })
   }

@@ -2,20 +2,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   checkFds, checkGovernor, checkNuma, checkPortRange, checkSemiSpace, checkSomaxconn, checkSteal, checkSynBacklog,
-  checkThp, checkTwReuse, checkWorkers, flagValue, renderReport, runChecks, sysctlLines, type HostReadings,
+  checkMigrateReq, checkThp, checkTwReuse, checkWorkers, flagValue, renderReport, runChecks, sysctlLines, type HostReadings,
 } from '../../lib/cli/tune.js'
 
 /** A host tuned the way griddle wants it. */
 const good: HostReadings = {
   somaxconn: 4096, tcpMaxSynBacklog: 8192, tcpTwReuse: 1, localPortRange: [1024, 65535], fdSoft: 1_048_576, fdHard: 1_048_576,
   governors: ['performance', 'performance'], thp: 'madvise', numaNodes: 1, cpus: 2, workers: 2,
-  nodeFlags: ['--min-semi-space-size=16', '--max-semi-space-size=64'], hypervisor: false, steal: 0, isRoot: false,
+  nodeFlags: ['--min-semi-space-size=16', '--max-semi-space-size=64'], hypervisor: false, steal: 0, isRoot: false, tcpMigrateReq: 1,
 }
 /** Stock settings of a common distribution on a small VM. */
 const stock: HostReadings = {
   somaxconn: 128, tcpMaxSynBacklog: 512, tcpTwReuse: 0, localPortRange: [32768, 60999], fdSoft: 1024, fdHard: 4096,
   governors: ['powersave', 'powersave'], thp: 'always', numaNodes: 2, cpus: 2, workers: 4,
-  nodeFlags: [], hypervisor: true, steal: 0.12, isRoot: false,
+  nodeFlags: [], hypervisor: true, steal: 0.12, isRoot: false, tcpMigrateReq: 0,
 }
 
 test('a well-tuned host gets nothing to change', () => {
@@ -30,7 +30,7 @@ test('stock settings are flagged, each with advice and a reason', () => {
   const changes = findings.filter((f) => f.verdict === 'change').map((f) => f.name)
   assert.deepEqual(changes, ['net.core.somaxconn', 'net.ipv4.tcp_max_syn_backlog', 'net.ipv4.tcp_tw_reuse',
     'net.ipv4.ip_local_port_range', 'open files (ulimit -n)', 'CPU frequency governor', 'transparent huge pages',
-    'CPUs and serve() workers', 'node --max-semi-space-size', 'virtual machine and steal time'])
+    'CPUs and serve() workers', 'node --max-semi-space-size', 'virtual machine and steal time', 'net.ipv4.tcp_migrate_req'])
   for (const f of findings) {
     assert.ok(f.advice.length > 0, `${f.name} has advice`)
     assert.ok(f.reason.length > 20, `${f.name} says why`)
@@ -44,6 +44,7 @@ test('--apply lines are exact sysctl commands for the kernel settings only', () 
     'sysctl -w net.ipv4.tcp_max_syn_backlog="4096"',
     'sysctl -w net.ipv4.tcp_tw_reuse="1"',
     'sysctl -w net.ipv4.ip_local_port_range="1024 65535"',
+    'sysctl -w net.ipv4.tcp_migrate_req="1"',
   ])
 })
 
@@ -91,4 +92,14 @@ test('steal above 5 % is flagged; a VM without steal is a note', () => {
   assert.equal(checkSteal({ ...good, hypervisor: true, steal: 0.06 }).verdict, 'change')
   assert.equal(checkSteal({ ...good, hypervisor: true, steal: 0.01 }).verdict, 'note')
   assert.match(checkSteal({ ...good, hypervisor: true, steal: 0.06 }).value, /VM, steal 6\.0 %/)
+})
+
+test('tcp_migrate_req 0 is a change (reloads can reset queued connections); a kernel without it is unknown, never fine', () => {
+  const off = checkMigrateReq({ ...good, tcpMigrateReq: 0 })
+  assert.equal(off.verdict, 'change')
+  assert.deepEqual(off.sysctl, { key: 'net.ipv4.tcp_migrate_req', value: '1' })
+  assert.match(off.reason, /accept queue/)
+  assert.equal(checkMigrateReq({ ...good, tcpMigrateReq: null }).verdict, 'unknown')
+  assert.equal(checkMigrateReq({ ...good, tcpMigrateReq: undefined }).verdict, 'unknown')
+  assert.equal(checkMigrateReq(good).verdict, 'ok')
 })

@@ -1,17 +1,21 @@
 /**
- * Run by reload-fresh.test.ts inside a private network namespace: a client
- * opening a new connection for every request (the accept queue always has
- * some) through `reloads` handovers; prints the outcome as one JSON line.
+ * Run by reload-fresh.test.ts (and bench/workers/reload-resets.ts) inside a
+ * private network namespace: clients opening a new connection for every
+ * request (the accept queue always has some) through `reloads` handovers;
+ * prints the outcome as one JSON line.
+ * Arguments: reloads (3), clients (8), then extra `griddle start` arguments.
  */
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { TempDir, appSource, reload, start, until } from './reload-helpers.js'
 
 const reloads = Number(process.argv[2] ?? 3)
+const clients = Number(process.argv[3] ?? 8)
+const extra = process.argv.slice(4)
 const dir = new TempDir()
 const app = dir.file('app.js', appSource('b0'))
 const pidFile = join(dir.path, 'griddle.pid')
-const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile])
+const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile, ...extra])
 let running = true
 let ok = 0
 let latest = ''
@@ -36,7 +40,7 @@ const one = (): Promise<void> => new Promise((resolve) => {
   req.end()
 })
 const end = Date.now() + 120_000
-const loops = Array.from({ length: 8 }, async () => {
+const loops = Array.from({ length: clients }, async () => {
   while (running && Date.now() < end) await one()
 })
 const switched: boolean[] = []
@@ -51,4 +55,4 @@ await Promise.all(loops)
 s.child.kill('SIGTERM')
 const exit = await s.exited
 dir.remove()
-console.log(JSON.stringify({ ok, failures, codes, switched, exit }))
+console.log(JSON.stringify({ ok, failures, codes, switched, exit, log: s.err() }))

@@ -9,7 +9,8 @@ const RUN = fileURLToPath(new URL('./reload-fresh-run.js', import.meta.url))
  * The Linux trap: connections waiting in a closing SO_REUSEPORT listener's
  * accept queue are reset, unless net.ipv4.tcp_migrate_req moves them to a
  * listener that stays. That setting is per network namespace, so the test
- * sets it in a private one (unshare, as root) and leaves the host's alone.
+ * runs in a private one (unshare, as root) where it starts at 0 and
+ * `griddle start --migrate-requests` sets it; the host's is left alone.
  */
 function privateNetns(): string | null {
   if (process.platform !== 'linux') return 'Linux only'
@@ -22,12 +23,15 @@ function privateNetns(): string | null {
 const why = privateNetns()
 if (why !== null) console.log(`# reload-fresh: skipped: ${why}`)
 
-test('with tcp_migrate_req, three reloads under a new connection per request fail no request', { skip: why ?? false }, () => {
+test('griddle start --migrate-requests turns tcp_migrate_req on, and three reloads under a new connection per request fail no request', { skip: why ?? false }, () => {
   const r = spawnSync('unshare', ['--net', 'sh', '-c',
-    `ip link set lo up && echo 1 > /proc/sys/net/ipv4/tcp_migrate_req && exec "${process.execPath}" "${RUN}" 3`],
+    `ip link set lo up && echo 0 > /proc/sys/net/ipv4/tcp_migrate_req && "${process.execPath}" "${RUN}" 3 8 --migrate-requests && cat /proc/sys/net/ipv4/tcp_migrate_req`],
   { encoding: 'utf8', timeout: 180_000 })
   assert.equal(r.status, 0, r.stderr)
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { ok: number, failures: string[], codes: number[], switched: boolean[], exit: number }
+  const lines = r.stdout.trim().split('\n')
+  assert.equal(lines.pop(), '1', 'the namespace\'s setting is on afterwards')
+  const out = JSON.parse(lines.pop()!) as { ok: number, failures: string[], codes: number[], switched: boolean[], exit: number, log: string }
+  assert.match(out.log, /set net.ipv4.tcp_migrate_req to 1 \(was 0\)/)
   assert.deepEqual(out.failures, [], 'no request failed')
   assert.deepEqual(out.codes, [0, 0, 0], 'every reload succeeded')
   assert.deepEqual(out.switched, [true, true, true], 'the answers switched to each new build')
