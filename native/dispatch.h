@@ -31,6 +31,9 @@ struct DispatchIo {
     UNIT_LO,        // out: low 32 bits of the unit hash
     UNIT_HI,        // out: high 32 bits
     UNIT_SET,       // out: 1 when a unit key was given, else 0
+    // releases (native/release.h): the version chosen for this request
+    ARM,            // out: the arm id of the version to run (0: the route has no release)
+    GHOST,          // out: 1 when the candidate also runs as a ghost after the answer
     SIZE
   };
   static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached

@@ -11,6 +11,7 @@
     "dispatch-key.cc",
     "flags.cc",
     "noop-baseline.cc",
+    "release.cc",
     "router-build.cc",
     "router-match.cc",
     "router.cc",
