@@ -22,3 +22,8 @@ export type { RequestFlags, VariantAnswer } from './traffic/request-flags.js'
 export type { ExposureEvent } from './traffic/exposures.js'
 export type { FlagsSource } from './traffic/sources.js'
 export { FlagsConfigError } from './traffic/config-errors.js'
+export type {
+  Release, Releases, ReleaseState, ReleaseStatus, GhostOptions, GhostCompareOptions, RampOptions, RampGuards, ArmFigures,
+  GhostStatus, GhostExample, AuditEntry, AuditAction,
+} from './traffic/release-types.js'
+export type { VersionDefinition } from './traffic/versions.js'

@@ -16,5 +16,8 @@ export const kRequest = Symbol('griddle.request')
 export const kCacheKey = Symbol('griddle.cacheKey')
 export const kStart = Symbol('griddle.start')
 export const kRouteId = Symbol('griddle.routeId')
+/** releases: the arm id of the version a request runs, and its ghost bit (lib/traffic/release-table.ts). */
+export const kArm = Symbol('griddle.arm')
+export const kGhost = Symbol('griddle.ghost')
 /** Installs an EndListener on an app (telemetry and tests); see lib/server/end.ts. */
 export const kOnEnd = Symbol('griddle.onEnd')

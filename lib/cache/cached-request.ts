@@ -11,19 +11,21 @@ import { track } from '../server/deadlines.js'
 import { endHit } from '../server/end.js'
 import { fail } from '../server/error-answer.js'
 import { run } from '../server/run.js'
-import { kCacheKey, kRes, kRouteId, kStart, kState } from '../symbols.js'
+import { kArm, kCacheKey, kReply, kRes, kRouteId, kStart, kState } from '../symbols.js'
 
 /** Ends the request of `reply` with the hit the last probe found. */
 function answerHit(core: Core, entry: RouteEntry, req: Request, reply: Reply): void {
-  endHit(core, reply[kRes]!, entry, reply[kRouteId], req.method, reply[kStart], reply, 'hit')
+  endHit(core, reply[kRes]!, entry, reply[kRouteId], reply[kArm], req.method, reply[kStart], reply, 'hit')
 }
 
 /** The cache key of a request, or undefined when the entry cannot be served from the cache. */
 function keyOf(core: Core, entry: RouteEntry, req: Request, query: string | undefined): string | undefined {
   if (core.dispatcher.io[IO.HIT] === HIT_TOO_LARGE) return undefined
   const custom = entry.cache!.key
-  if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query)
-  return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req))
+  // releases: each version caches under its own arm's key.
+  const arm = req[kReply][kArm]
+  if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query, arm)
+  return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req), arm)
 }
 
 /**

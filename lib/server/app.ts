@@ -33,6 +33,10 @@ import { CONTENT_TYPE as METRICS_TYPE, renderMetrics } from '../telemetry/promet
 import { createTraffic } from '../traffic/options.js'
 import type { FlagsRuntime } from '../traffic/app-flags.js'
 import type { Traffic } from '../traffic/request-flags.js'
+import { AppReleaseHost } from '../traffic/app-releases.js'
+import { ReleaseRegistry } from '../traffic/releases.js'
+import type { Release, Releases } from '../traffic/release-types.js'
+import { checkVersionName, type VersionDefinition } from '../traffic/versions.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -52,6 +56,8 @@ export interface RouteOptions {
   cache?: RouteCacheOptions
   /** False: never shed this route under overload (health checks, admin). Default true. */
   shedding?: boolean
+  /** The name of this handler's version, which releases of the route replace (docs/releases.md). Default 'v1'. */
+  version?: string
 }
 
 /** `app.cache`: invalidation and statistics of the response cache. */
@@ -80,7 +86,7 @@ export interface Address {
   port: number
 }
 
-const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding'] as const satisfies ReadonlyArray<keyof RouteDefinition>
+const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding', 'version'] as const satisfies ReadonlyArray<keyof RouteDefinition>
 const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
 
 export class App {
@@ -96,6 +102,10 @@ export class App {
   /** Feature flags and experiments: evaluate, status, load, exposures (docs/flags.md). */
   readonly flags: FlagsRuntime
   private readonly traffic: Traffic
+  /** Live upgrades: every release of the app, and the audit log (docs/releases.md). */
+  readonly releases: Releases
+  private readonly releaseHost: AppReleaseHost
+  private readonly releaseRegistry: ReleaseRegistry
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -140,6 +150,10 @@ export class App {
       inFlight: () => this.core.pending.size,
     })
     this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
+    // releases: one table per serve() cluster (named like the statistics), else private
+    this.releaseHost = new AppReleaseHost(c.name === undefined ? null : `releases:${c.name}`, this.stats.native, this.stats.recorder,
+      this.router as Router<unknown>, this.core.dispatcher, this.config.releases.auditLog)
+    this.releases = this.releaseRegistry = new ReleaseRegistry(this.releaseHost)
     this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
     const m = this.config.telemetry.metrics
     if (m !== null) {
@@ -151,6 +165,14 @@ export class App {
     const log = (line: string): void => console.error(line)
     this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
     this.flags = this.traffic.runtime
+  }
+
+  /**
+   * Starts a release of a route ("GET /users/:id"): a candidate version, as a
+   * handler or a module loaded with import(); see docs/releases.md.
+   */
+  release(route: string, def: VersionDefinition): Release {
+    return this.releaseRegistry.create(route, def)
   }
 
   private appCache(): AppCache {
@@ -275,6 +297,7 @@ export class App {
     this.core.admission?.stop()
     this.stopTelemetry()
     this.flags.close()
+    await this.releaseRegistry.close()
     this.uws?.close()
     this.address = null
   }
@@ -312,6 +335,8 @@ export class App {
       readsBody: method !== 'GET' && method !== 'HEAD',
       cache: compileRouteCache(def.cache, where),
       shedding: def.shedding ?? true,
+      version: def.version === undefined ? 'v1' : checkVersionName(def.version, where),
+      versions: [],
     }
     if (typeof partial.shedding !== 'boolean') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: shedding must be a boolean`)
     // Reads only: a cached answer replaces the handler, which a request with a body must reach.
@@ -321,6 +346,7 @@ export class App {
     const id = this.router.add(method, def.path, this.core.entries.length)
     const entry: RouteEntry = { ...partial, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
     this.core.entries[id] = entry
+    this.releaseHost.bindRoute(id, method, def.path, entry)
     if (entry.cache !== null) {
       this.core.caching = true
       this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : entry.cache.shared ? MODE.SHARED_KEY : MODE.CUSTOM_KEY)

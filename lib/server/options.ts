@@ -46,6 +46,8 @@ export interface AppOptions {
   metrics?: MetricsOptions
   /** Feature flags and experiments (docs/flags.md). */
   flags?: FlagsOptions
+  /** Live upgrades (docs/releases.md): where the audit log is appended, one JSON object per line. */
+  releases?: { auditLog?: string }
 }
 
 export interface ResolvedOptions {
@@ -62,10 +64,11 @@ export interface ResolvedOptions {
   admission: AdmissionOptions | false
   telemetry: TelemetryOptions
   flags: FlagsOptions | undefined
+  releases: { auditLog: string | null }
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
-  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags'] as const satisfies ReadonlyArray<keyof AppOptions>
+  'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags', 'releases'] as const satisfies ReadonlyArray<keyof AppOptions>
 const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
 const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
 const UNIT_KEY_OPTIONS = ['header', 'cookie', 'missing'] as const satisfies ReadonlyArray<keyof UnitKeySource>
@@ -101,7 +104,14 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     admission: admissionOptions(options.admission),
     telemetry: telemetryOptions(options),
     flags: checkFlagsOptions(options.flags),
+    releases: releasesOptions(options.releases),
   }
+}
+
+function releasesOptions(v: unknown): ResolvedOptions['releases'] {
+  const r = objectOption('releases', v)
+  knownKeys(r, ['auditLog'], 'createApp', 'releases.')
+  return { auditLog: stringOption('releases.auditLog', r.auditLog, undefined) ?? null }
 }
 
 function cacheOptions(v: unknown): ResolvedOptions['cache'] {

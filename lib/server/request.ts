@@ -37,6 +37,12 @@ export class Request {
 
   /** Parsed JSON, raw bytes (a Buffer), or undefined when there was no body. */
   body: unknown = undefined;
+  /**
+   * True only in a ghost run: a candidate version answering a frozen copy of
+   * the request after the client was answered (docs/releases.md). Its output
+   * is thrown away, but its side effects are the app's: skip writes when set.
+   */
+  ghost = false;
   readonly [kReply]: Reply;
   /** The response-cache key while this request fills a cache entry. */
   [kCacheKey]: string | undefined = undefined
