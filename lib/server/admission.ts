@@ -136,6 +136,17 @@ export class Admission {
     return this.dropping
   }
 
+  /**
+   * Side-effect free, for work that may be dropped (ghost runs): true while
+   * requests are shed or soon may be: the loop lags, a loop turn has run
+   * past the queue-delay target, or handlers in flight have passed half
+   * their bound. Ghost runs are skipped on it, so they go before any client.
+   */
+  busy(pending: number): boolean {
+    return this.lagging || this.dropping || this.aboveSince !== 0 ||
+      (this.maxInFlight > 0 && pending - this.readers.size >= this.maxInFlight / 2)
+  }
+
   /** Bodies being read now. */
   get bodies(): number {
     return this.readers.size

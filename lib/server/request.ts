@@ -38,9 +38,9 @@ export class Request {
   /** Parsed JSON, raw bytes (a Buffer), or undefined when there was no body. */
   body: unknown = undefined;
   /**
-   * True only in a ghost run: a candidate version answering a frozen copy of
-   * the request after the client was answered (docs/releases.md). Its output
-   * is thrown away, but its side effects are the app's: skip writes when set.
+   * True in a ghost run (docs/releases.md): a candidate version answering a
+   * frozen copy of a request whose client was already answered. Its output
+   * goes nowhere, so a handler can skip its writes.
    */
   ghost = false;
   readonly [kReply]: Reply;
