@@ -34,6 +34,7 @@ import { createTraffic } from '../traffic/options.js'
 import type { FlagsRuntime } from '../traffic/app-flags.js'
 import type { Traffic } from '../traffic/request-flags.js'
 import { AppReleaseHost } from '../traffic/app-releases.js'
+import { GhostWiring } from '../traffic/ghost-wiring.js'
 import { ReleaseRegistry } from '../traffic/releases.js'
 import type { Release, Releases } from '../traffic/release-types.js'
 import { checkVersionName, type VersionDefinition } from '../traffic/versions.js'
@@ -154,6 +155,9 @@ export class App {
     this.releaseHost = new AppReleaseHost(c.name === undefined ? null : `releases:${c.name}`, this.stats.native, this.stats.recorder,
       this.router as Router<unknown>, this.core.dispatcher, this.config.releases.auditLog)
     this.releases = this.releaseRegistry = new ReleaseRegistry(this.releaseHost)
+    const ghosts = new GhostWiring(this.core, this.stats.native, this.core.onEnd)
+    this.core.onEnd = ghosts
+    this.releaseHost.ghostSwitch = (routes, stableArm, candidateArm, o) => ghosts.switch(routes, stableArm, candidateArm, o)
     this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot())
     const m = this.config.telemetry.metrics
     if (m !== null) {

@@ -16,10 +16,11 @@ import { loadVersion, type VersionSource } from './versions.js'
 interface RouteVersions {
   stable: string
   entries: RouteEntry[]
+  ids: Array<[number, RouteEntry]>
 }
 
-/** Starts and stops a route's ghost runs (lib/traffic/ghost wiring); null where none is wired. */
-export type GhostSwitch = (route: string, entries: RouteEntry[], candidateArm: number, options: GhostOptions | null) => GhostComparison | null
+/** Starts and stops a route's ghost runs (lib/traffic/ghost-wiring.ts); null where none is wired. */
+export type GhostSwitch = (routes: Array<[number, RouteEntry]>, stableArm: number, candidateArm: number, options: GhostOptions | null) => GhostComparison | null
 
 export class AppReleaseHost implements ReleaseHost {
   readonly table: ReleaseTable
@@ -42,8 +43,9 @@ export class AppReleaseHost implements ReleaseHost {
     this.stats.nameArm(arm, entry.version)
     entry.versions[arm] = entry.handler
     let r = this.routes.get(key)
-    if (r === undefined) this.routes.set(key, r = { stable: entry.version, entries: [] })
+    if (r === undefined) this.routes.set(key, r = { stable: entry.version, entries: [], ids: [] })
     r.entries.push(entry)
+    r.ids.push([id, entry])
   }
 
   flush(): void {
@@ -75,6 +77,8 @@ export class AppReleaseHost implements ReleaseHost {
   }
 
   ghost(route: string, candidateArm: number, options: GhostOptions | null): GhostComparison | null {
-    return this.ghostSwitch(route, this.routes.get(route)?.entries ?? [], candidateArm, options)
+    const r = this.routes.get(route)
+    if (r === undefined) return null
+    return this.ghostSwitch(r.ids, this.table.arm(r.stable), candidateArm, options)
   }
 }
