@@ -19,5 +19,7 @@ export const kRouteId = Symbol('griddle.routeId')
 /** releases: the arm id of the version a request runs, and its ghost bit (lib/traffic/release-table.ts). */
 export const kArm = Symbol('griddle.arm')
 export const kGhost = Symbol('griddle.ghost')
+/** An app's release host (lib/traffic/app-releases.ts), for serve()'s workers. */
+export const kReleaseHost = Symbol('griddle.releaseHost')
 /** Installs an EndListener on an app (telemetry and tests); see lib/server/end.ts. */
 export const kOnEnd = Symbol('griddle.onEnd')

@@ -12,7 +12,7 @@ import { stopDeadlines } from './deadlines.js'
 import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOnEnd, kOut, kPublish, kRoute } from '../symbols.js'
+import { kOnEnd, kOut, kPublish, kReleaseHost, kRoute } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { defaultReporter } from './error-log.js'
@@ -286,6 +286,11 @@ export class App {
   /** Internal: installs the listener told of every request's end (telemetry, tests), or removes it with null. */
   [kOnEnd](listener: EndListener | null): void {
     this.core.onEnd = listener
+  }
+
+  /** Internal: the release host (serve()'s workers load versions into it). */
+  [kReleaseHost](): AppReleaseHost {
+    return this.releaseHost
   }
 
   /** The bound address while listening, else null. */

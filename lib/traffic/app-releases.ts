@@ -72,6 +72,11 @@ export class AppReleaseHost implements ReleaseHost {
     for (const e of this.routes.get(route)?.entries ?? []) e.versions[arm] = handler
   }
 
+  /** Every route key with its stable version now. */
+  routeVersions(): Array<[string, string]> {
+    return [...this.routes].map(([key, r]) => [key, r.stable])
+  }
+
   unload(route: string, arm: number): void {
     for (const e of this.routes.get(route)?.entries ?? []) e.versions[arm] = undefined
   }

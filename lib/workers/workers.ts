@@ -11,6 +11,10 @@ import { isAbsolute } from 'node:path'
 import { GriddleError, GriddleTypeError } from '../errors.js'
 import { checkOptions, type AppOptions } from '../server/options.js'
 import { knownKeys } from '../util/check.js'
+import { ClusterReleaseHost, type ReleaseReply } from './releases-main.js'
+import { ReleaseRegistry } from '../traffic/releases.js'
+import type { Release, Releases } from '../traffic/release-types.js'
+import type { VersionDefinition } from '../traffic/versions.js'
 
 export interface ServeOptions {
   /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
@@ -43,9 +47,13 @@ export interface Cluster {
    * A second call (or close()) returns the same promise.
    */
   drain(lingerMs: number): Promise<void>
+  /** Starts a release of a route in every worker: a module version (docs/releases.md); its controller runs in this thread. */
+  release(route: string, def: VersionDefinition): Release
+  /** Every release of the cluster, and the audit log. */
+  readonly releases: Releases
 }
 
-interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string }
+interface WorkerMessage { type: 'listening' | 'closed' | 'failed', port?: number, message?: string, routes?: Array<[string, string]> }
 
 const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
 
@@ -105,10 +113,20 @@ class WorkerCluster implements Cluster {
   restarts = 0
   private readonly live = new Set<Worker>()
   private closing: Promise<void> | null = null
+  // releases (lib/workers/releases-main.ts)
+  private readonly rel: ClusterReleaseHost
+  readonly releases: ReleaseRegistry
 
   constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string }) {
     this.host = opts.host
     this.port = opts.port
+    const auditLog = (opts.options as { releases?: { auditLog?: string } }).releases?.auditLog ?? null
+    this.rel = new ClusterReleaseHost(opts.cacheName, auditLog, () => this.live)
+    this.releases = new ReleaseRegistry(this.rel)
+  }
+
+  release(route: string, def: VersionDefinition): Release {
+    return this.releases.create(route, def)
   }
 
   get size(): number {
@@ -118,13 +136,15 @@ class WorkerCluster implements Cluster {
   /** Starts one worker and resolves with the port it listens on. */
   start(index: number): Promise<number> {
     const worker = new Worker(WORKER_MAIN, {
-      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index },
+      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index, releases: this.rel.current() },
     })
     this.live.add(worker)
     return new Promise((resolve, reject) => {
       let listening = false
       worker.on('message', (m: WorkerMessage) => {
+        this.rel.onMessage(worker, m as unknown as ReleaseReply)
         if (m.type === 'listening') {
+          this.rel.onListening(m.routes)
           listening = true
           resolve(m.port!)
         } else if (m.type === 'failed') {
@@ -137,6 +157,7 @@ class WorkerCluster implements Cluster {
       })
       worker.on('exit', (code) => {
         this.live.delete(worker)
+        this.rel.onExit(worker)
         if (this.closing !== null || !listening) return
         this.opts.log(`griddle: worker ${index} exited with code ${code}; restarting`)
         this.restarts++
@@ -156,6 +177,7 @@ class WorkerCluster implements Cluster {
   }
 
   private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {
+    if (this.closing === null) void this.releases.close()
     this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
       w.postMessage(message)
