@@ -50,9 +50,9 @@ export const ERRORS = {
   GRIDDLE_ERR_PROFILE_BUSY: { message: 'A profile is already running; one at a time', status: 409 },
   GRIDDLE_ERR_FLAGS_CONFIG: { message: 'Invalid flags config' },
   GRIDDLE_ERR_FLAGS_SOURCE: { message: 'The flags source could not be loaded' },
-  GRIDDLE_ERR_RELEASE_LOAD: { message: 'The release version could not be loaded' },
+  GRIDDLE_ERR_RELEASE_NOT_FOUND: { message: 'No such release', status: 404 },
   GRIDDLE_ERR_RELEASE_STATE: { message: 'Not possible in this state of the release', status: 409 },
-  GRIDDLE_ERR_RELEASE_UNKNOWN: { message: 'No such route or release', status: 404 },
+  GRIDDLE_ERR_RELEASE_LOAD: { message: 'The release version could not be loaded' },
   GRIDDLE_ERR_RELEASE_OPTION: { message: 'Invalid release option', status: 400 },
 } as const satisfies Record<string, ErrorSpec>
 

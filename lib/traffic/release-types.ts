@@ -148,6 +148,12 @@ export interface Releases {
   get(route: string, version?: string): Release | undefined
   /** The audit log's entries in memory, oldest first (at most `limit`, default 1000). */
   audit(limit?: number): AuditEntry[]
+  /**
+   * The same releases, with every change made through them audited as
+   * `actor` (the admin API passes 'admin'). Optional: without it, changes
+   * are audited as the implementation's default actor.
+   */
+  withActor?(actor: string): Releases
 }
 
 // --- ghost comparison (diff.ts, noise.ts): what a ghost run hands over ---------

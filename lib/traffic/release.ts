@@ -57,7 +57,7 @@ export class ReleaseImpl implements Release {
     private readonly onDrop: (r: ReleaseImpl) => void, actor: string) {
     this.version = source.version
     const stable = host.stableOf(route)
-    if (stable === undefined) throw new GriddleError('GRIDDLE_ERR_RELEASE_UNKNOWN', `the app has no route ${route}`)
+    if (stable === undefined) throw new GriddleError('GRIDDLE_ERR_RELEASE_NOT_FOUND', `the app has no route ${route}`)
     if (stable === source.version) throw new GriddleError('GRIDDLE_ERR_RELEASE_STATE', `${route}: ${source.version} is already the stable version`)
     this.stableVersion = this.previous = stable
     this.slot = host.table.slot(route)

@@ -5,7 +5,7 @@
 import { GriddleError } from '../errors.js'
 import { ReleaseImpl } from './release.js'
 import type { ReleaseHost } from './release-host.js'
-import type { AuditEntry, Releases, ReleaseStatus } from './release-types.js'
+import type { AuditEntry, GhostOptions, Release, Releases, ReleaseStatus, RampOptions } from './release-types.js'
 import { checkVersion, parseRouteKey, type VersionDefinition } from './versions.js'
 
 export class ReleaseRegistry implements Releases {
@@ -42,9 +42,39 @@ export class ReleaseRegistry implements Releases {
     return this.host.audit.entries(limit)
   }
 
+  /** The same releases, with every change made through them audited as `actor` (the admin API: 'admin'). */
+  withActor(actor: string): Releases {
+    return {
+      list: () => this.list(),
+      get: (route: string, version?: string) => {
+        const r = this.get(route, version)
+        return r === undefined ? undefined : asActor(r, actor)
+      },
+      audit: (limit?: number) => this.audit(limit),
+    }
+  }
+
   /** Stops every controller (the app closes); the releases' native states stay as they are. */
   close(): Promise<void> {
     for (const r of this.byRoute.values()) r.stopTimers()
     return this.host.audit.close()
   }
+}
+
+/** A release whose changes are audited as `actor`. */
+function asActor(r: ReleaseImpl, actor: string): Release {
+  const view: Release = {
+    route: r.route,
+    version: r.version,
+    get ready() { return r.ready.then(() => view) },
+    ghost: (o: GhostOptions) => { r.ghost(o, actor); return view },
+    ramp: (o?: RampOptions) => { r.ramp(o, actor); return view },
+    pause: () => { r.pause(actor); return view },
+    resume: () => { r.resume(actor); return view },
+    promote: () => { r.promote(actor); return view },
+    rollback: (reason?: string) => { r.rollback(reason, actor); return view },
+    drop: () => r.drop(actor),
+    status: () => r.status(),
+  }
+  return view
 }

@@ -142,7 +142,7 @@ test('a module version loads with import() at run time; a broken one is refused 
 test('bad release input gets coded errors', async () => {
   await withApp(async (_port, app) => {
     assert.throws(() => app.release('/users/:id', { version: 'v2', handler: () => 1 }), { code: 'GRIDDLE_ERR_RELEASE_OPTION' })
-    assert.throws(() => app.release('GET /nope', { version: 'v2', handler: () => 1 }), { code: 'GRIDDLE_ERR_RELEASE_UNKNOWN' })
+    assert.throws(() => app.release('GET /nope', { version: 'v2', handler: () => 1 }), { code: 'GRIDDLE_ERR_RELEASE_NOT_FOUND' })
     assert.throws(() => app.release('GET /users/:id', { version: 'v1', handler: () => 1 }), { code: 'GRIDDLE_ERR_RELEASE_STATE' })
     assert.throws(() => app.release('GET /users/:id', { version: 'has space', handler: () => 1 }), { code: 'GRIDDLE_ERR_RELEASE_OPTION' })
     assert.throws(() => app.release('GET /users/:id', { version: 'v2' } as never), { code: 'GRIDDLE_ERR_RELEASE_OPTION' })
@@ -165,9 +165,14 @@ test('the audit log is appended as one JSON object per line', async () => {
     await r.ready
     r.ramp({ steps: [10, 100], minSamples: 1e9 })
     r.rollback('enough')
+    const admin = (app.releases as Required<typeof app.releases>).withActor('admin')
+    admin.get('GET /users/:id', 'v2')!.ramp({ steps: [5], minSamples: 1e9 })
+    assert.equal(app.releases.audit().at(-1)!.actor, 'admin')
+    assert.equal(admin.get('GET /users/:id', 'v9'), undefined)
   }, { releases: { auditLog: log } })
   const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-  assert.deepEqual(lines.map((l) => l.action), ['load', 'ramp', 'rollback'])
+  assert.deepEqual(lines.map((l) => l.action), ['load', 'ramp', 'rollback', 'ramp'])
+  assert.equal(lines[3].actor, 'admin')
   const last = lines[2]
   assert.equal(last.route, 'GET /users/:id')
   assert.equal(last.version, 'v2')
