@@ -120,7 +120,7 @@ test('missing data holds a step: too few samples, or too little time, never pass
     r.drop()
     // Enough samples, but the step's time is not up.
     const r2 = a.release('GET /users/:id', { version: 'v3', handler: () => ({ version: 'v3' }) })
-    r2.ramp({ steps: [20, 100], minSamples: 10, minStepMs: 3_600_000, tickMs: 20 })
+    r2.ramp({ steps: [20, 100], minSamples: 10, minStepMs: 3_600_000, tickMs: 20, guards: { p99AbsMs: 60_000, errorRateDelta: 1 } })
     await r2.ready
     await load(port, () => false, { maxRequests: 600 })
     await sleep(100)

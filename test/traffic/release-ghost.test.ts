@@ -9,7 +9,7 @@ async function until(cond: () => boolean, ms = 10_000): Promise<void> {
 }
 
 test('ghost mode: the candidate runs after the answer on a frozen copy, its output never reaches the client, mismatches are counted per path', async () => {
-  const app = createApp({ unitKey: { header: 'x-user' } })
+  const app = createApp({ unitKey: { header: 'x-user' }, admission: false })
   app.get('/users/:id', (req) => ({ id: req.params.id, name: 'Ada', at: Date.now(), version: 'v1' }))
   const { port } = await app.listen(0)
   const ghosts: boolean[] = []
@@ -29,16 +29,18 @@ test('ghost mode: the candidate runs after the answer on a frozen copy, its outp
       assert.equal(res.status, 200)
       assert.equal((res.json() as { name: string }).name, 'Ada', 'the client always gets the stable answer')
     }
-    await until(() => r.status().ghost.runs >= 30)
+    await until(() => r.status().ghost.runs + r.status().ghost.shed >= 30)
     const g = r.status().ghost
-    assert.equal(g.runs, 30)
-    assert.equal(g.mismatches, 30)
+    // Each sampled request ran, or was shed by the budget (a loaded machine): none is lost.
+    assert.equal(g.runs + g.shed, 30)
+    assert.ok(g.runs > 0)
+    assert.equal(g.mismatches, g.runs)
     assert.deepEqual(Object.keys(g.paths), ['/name'])
     assert.ok(g.examples.length > 0)
-    assert.ok(ghosts.length >= 30 && ghosts.every((x) => x === true), 'the candidate sees req.ghost === true')
+    assert.ok(ghosts.length >= g.runs && ghosts.every((x) => x === true), 'the candidate sees req.ghost === true')
     // Ghost runs are recorded on the candidate's arm as ghost runs.
     const cand = app.stats.snapshot().series.filter((s) => s.route === '/users/:id' && s.arm === 'v2')
-    assert.equal(cand.reduce((n, s) => n + s.ghost, 0), 30)
+    assert.equal(cand.reduce((n, s) => n + s.ghost, 0), g.runs)
     r.rollback('seen enough')
     assert.equal(r.status().state, 'rolled-back')
   } finally {
