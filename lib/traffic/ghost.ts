@@ -20,6 +20,7 @@
  * through a cast, so no new API exists for it).
  */
 import { performance } from 'node:perf_hooks'
+import { GriddleTypeError } from '../errors.js'
 import type { Core, Handler, RouteEntry } from '../server/core.js'
 import type { Ended } from '../server/end.js'
 import { httpStatus } from '../server/error-answer.js'
@@ -164,8 +165,10 @@ export class GhostRunner {
   constructor(readonly core: Core, readonly route: number, versions: GhostVersions, options: GhostOptions, hooks: GhostRunnerHooks = {}) {
     this.o = checkGhostOptions(options)
     const entry = core.entries[route]
-    if (entry === undefined) throw new TypeError(`no route ${route}`)
-    if (typeof versions?.candidate !== 'function' || typeof versions.stable !== 'function') throw new TypeError('versions.candidate and versions.stable must be handlers')
+    if (entry === undefined) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `no route with id ${route}`)
+    if (typeof versions?.candidate !== 'function' || typeof versions.stable !== 'function') {
+      throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'versions.candidate and versions.stable must be handlers')
+    }
     this.candidateEntry = { ...entry, handler: watched(versions.candidate) }
     this.stableEntry = { ...entry, handler: watched(versions.stable) }
     this.comparison = hooks.comparison ?? createGhostComparison(options.compare ?? {})
