@@ -38,8 +38,13 @@ interface PathCounts {
   noisy: number
 }
 
+/** A kept run, as given: the example is built when status() asks (most kept runs are pushed out before anyone reads them). */
 interface Kept {
-  example: GhostExample
+  at: number
+  request: GhostExample['request']
+  stable: CapturedOutput
+  candidate: CapturedOutput | { error: string }
+  diff: Difference[]
   paths: string[]
 }
 
@@ -61,6 +66,17 @@ function redact(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v
   return out
+}
+
+function exampleOf(k: Kept, diff: Difference[]): GhostExample {
+  const c = k.candidate
+  return {
+    at: new Date(k.at).toISOString(),
+    request: { method: k.request.method, url: k.request.url, headers: redact(k.request.headers) },
+    stable: { status: k.stable.status, headers: k.stable.headers, body: k.stable.body },
+    candidate: 'status' in c ? { status: c.status, headers: c.headers, body: c.body } : { error: c.error },
+    diff,
+  }
 }
 
 class Comparison implements GhostComparison {
@@ -136,8 +152,7 @@ class Comparison implements GhostComparison {
     const examples: GhostExample[] = []
     for (const k of this.examples) {
       const open = k.paths.filter((p) => verdicts[this.paths.get(p)!.id] !== 'noise')
-      if ('error' in k.example.candidate) examples.push(k.example)
-      else if (open.length > 0) examples.push({ ...k.example, diff: k.example.diff.filter((d) => open.includes(d.path)) })
+      if (!('status' in k.candidate) || open.length > 0) examples.push(exampleOf(k, k.diff.filter((d) => open.includes(d.path))))
     }
     return { runs: this.runs, mismatches: this.mismatched(verdicts), errors: this.errors, shed: this.shedRuns, paths, noise, examples }
   }
@@ -186,14 +201,7 @@ class Comparison implements GhostComparison {
   private remember(request: GhostExample['request'], stable: CapturedOutput, candidate: CapturedOutput | { error: string },
     diff: Difference[], paths: string[]): void {
     if (this.keep === 0) return
-    const example: GhostExample = {
-      at: new Date().toISOString(),
-      request: { method: request.method, url: request.url, headers: redact(request.headers) },
-      stable: { status: stable.status, headers: stable.headers, body: stable.body },
-      candidate: 'status' in candidate ? { status: candidate.status, headers: candidate.headers, body: candidate.body } : candidate,
-      diff,
-    }
-    this.examples.push({ example, paths })
+    this.examples.push({ at: Date.now(), request, stable, candidate, diff, paths })
     if (this.examples.length > this.keep) this.examples.shift()
   }
 }
