@@ -119,11 +119,16 @@ class GhostRun {
   }
 
   private exec(x: Execution, entry: RouteEntry): void {
-    const req = thaw(this.frozen, x.reply)
-    x.reply[kRequest] = req
-    executions.set(req, x)
     const t = performance.now()
-    run(this.runner.core, entry, req, x.reply)
+    try {
+      const req = thaw(this.frozen, x.reply)
+      x.reply[kRequest] = req
+      executions.set(req, x)
+      run(this.runner.core, entry, req, x.reply)
+    } catch (err) {
+      // run() answers a handler's errors itself; this is griddle's own failure, and it must not escape a setImmediate.
+      if (x.out === null) x.out = failed(`ghost run failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
     meter.add(performance.now() - t)
   }
 
@@ -190,8 +195,16 @@ export class GhostRunner {
     if (req === null || req.ghost || e.route !== this.route || (e.kind !== 'miss' && e.kind !== 'error')) return false
     if (this.stopped || this.core.closing) return false
     if (this.shedding()) return false
+    let run: GhostRun
+    try {
+      run = new GhostRun(this, freeze(req), copyOutput(e), this.o.noise && noiseRun(this.started))
+    } catch (err) {
+      // A body the handler left uncloneable (a function put on req.body): that request is not ghosted.
+      this.core.report(err, req)
+      return false
+    }
+    this.started++
     this.inFlight++
-    const run = new GhostRun(this, freeze(req), copyOutput(e), this.o.noise && noiseRun(this.started++))
     setImmediate(() => this.begin(run))
     return true
   }

@@ -259,3 +259,26 @@ test('ghost options are checked, each error naming its field', () => {
     assert.throws(() => checkGhostOptions(bad as unknown as GhostOptions), (err: Error & { code?: string }) => err.code === 'GRIDDLE_ERR_INVALID_OPTION' && err.message.includes(field))
   }
 })
+
+test('a request whose body the handler made uncloneable is not ghosted, and the error is reported', async () => {
+  const reported: unknown[] = []
+  const stable: Handler = (req) => {
+    const body = req.body as Record<string, unknown>
+    const answer = { ok: true }
+    body.callback = () => 1
+    return answer
+  }
+  const { app, port } = await listen({ admission: false }, (a) => a.post('/p', stable))
+  app.onError((err) => { reported.push(err) })
+  const runner = wire(app, new Map([['POST /p', { versions: { candidate: stable, stable }, options: { sample: 1, cpuShare: 1 } }]])).get('POST /p')!
+  try {
+    const res = await request(port, '/p', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.json(), { ok: true })
+    assert.equal(runner.running, 0)
+    assert.equal(reported.length, 1)
+    assert.match(String((reported[0] as Error).message), /could not be cloned/)
+  } finally {
+    await app.close()
+  }
+})
