@@ -53,6 +53,9 @@ export interface DispatchLayout {
   readonly KEY_ARMS: number
   readonly ARMS_UNCACHED: number
   readonly ROUTE_EXPERIMENTS_MAX: number
+  readonly IO_ARM: number
+  readonly IO_GHOST: number
+  readonly KEY_ARM: number
   readonly HIT_MISS: number
   readonly HIT_TOO_LARGE: number
   readonly TYPE_LENGTH_MASK: number
@@ -121,7 +124,7 @@ export interface NativeBinding {
   cacheMaxEntryBytes(cache: CacheGetInto): number
   cacheClose(cache: CacheGetInto): void
   dispatchCreate(router: RouterLookup, cache: CacheGetInto | null, io: Int32Array, out: Uint8Array): Dispatch
-  dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string): string
+  dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string, arm?: number): string
   dispatchCustomKey(dispatcher: Dispatch, routeId: number, key: string): string
   dispatchProbe(dispatcher: Dispatch, key: string, ifNoneMatch?: string): void
   dispatchStore(dispatcher: Dispatch, key: string, encoding: number, body: Uint8Array, ttlMs: number,

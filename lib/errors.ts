@@ -54,6 +54,8 @@ export const ERRORS = {
   GRIDDLE_ERR_DEBUG_TIMEOUT: { message: 'The thread did not answer the debug request in time', status: 504 },
   GRIDDLE_ERR_RELEASE_NOT_FOUND: { message: 'No such release', status: 404 },
   GRIDDLE_ERR_RELEASE_STATE: { message: 'Not possible in this state of the release', status: 409 },
+  GRIDDLE_ERR_RELEASE_LOAD: { message: 'The release version could not be loaded' },
+  GRIDDLE_ERR_RELEASE_OPTION: { message: 'Invalid release option', status: 400 },
 } as const satisfies Record<string, ErrorSpec>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -26,3 +26,8 @@ export { Debugger } from './admin/debugger.js'
 export type { AllProfiles, AllGc, PerThread } from './admin/debugger.js'
 export type { CpuProfile, ProfileRequest, ThreadRef } from './admin/debug-profile.js'
 export type { GcHistogram } from './telemetry/gc-pauses.js'
+export type {
+  Release, Releases, ReleaseState, ReleaseStatus, GhostOptions, GhostCompareOptions, RampOptions, RampGuards, ArmFigures,
+  GhostStatus, GhostExample, AuditEntry, AuditAction,
+} from './traffic/release-types.js'
+export type { VersionDefinition } from './traffic/versions.js'

@@ -16,6 +16,11 @@ export const kRequest = Symbol('griddle.request')
 export const kCacheKey = Symbol('griddle.cacheKey')
 export const kStart = Symbol('griddle.start')
 export const kRouteId = Symbol('griddle.routeId')
+/** releases: the arm id of the version a request runs, and its ghost bit (lib/traffic/release-table.ts). */
+export const kArm = Symbol('griddle.arm')
+export const kGhost = Symbol('griddle.ghost')
+/** An app's release host (lib/traffic/app-releases.ts), for serve()'s workers. */
+export const kReleaseHost = Symbol('griddle.releaseHost')
 /** Installs an EndListener on an app (telemetry and tests); see lib/server/end.ts. */
 export const kOnEnd = Symbol('griddle.onEnd')
 /** A serve() cluster's main-thread telemetry (lib/workers/cluster-telemetry.ts). */

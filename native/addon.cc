@@ -8,6 +8,7 @@
 #include "dispatch.h"
 #include "flags.h"
 #include "noop-baseline.h"
+#include "release.h"
 #include "router.h"
 #include "stats.h"
 #include "snapshot.h"
@@ -17,7 +18,8 @@ namespace griddle {
 static napi_value init(napi_env env, napi_value exports) {
   if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
       !initDispatch(env, exports) || !stats::initStats(env, exports) || !initSnapshotCheck(env, exports) ||
-      !bucket::initBucket(env, exports) || !flags::initFlags(env, exports))
+      !bucket::initBucket(env, exports) || !flags::initFlags(env, exports) ||
+      !release::initRelease(env, exports))
     return nullptr;
   return exports;
 }

@@ -130,5 +130,11 @@ void customKey(KeyScratch& s, int32_t routeId, const char16_t* key, size_t keyLe
   s.key.append(key, keyLen);
 }
 
+void armKey(KeyScratch& s, int32_t arm) {
+  if (arm == 0) return;
+  const char16_t prefix[2] = {KEY_ARM, static_cast<char16_t>(arm)};
+  s.key.insert(0, prefix, 2);
+}
+
 }  // namespace dispatchkey
 }  // namespace griddle

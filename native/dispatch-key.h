@@ -15,6 +15,7 @@ constexpr char16_t KEY_DEFAULT = u'\x01';  // method, path, query (pairs ordered
 constexpr char16_t KEY_VARIANT = u'\x02';  // suffix: a compressed variant of the key before it
 constexpr char16_t KEY_CUSTOM = u'\x03';   // route id (two units), then the application's key
 constexpr char16_t KEY_SHARED = u'\x04';   // the application's key, shared by every route asking so
+constexpr char16_t KEY_ARM = u'\x05';      // prefix: the arm id (one unit), then a key of another kind
 constexpr char16_t KEY_ARMS = u'\x07';     // suffix: experiment arms (flags::ARMS_KEYED | ...), two units
 
 // Scratch a key builder reuses, so that the hot path does not allocate.
@@ -42,6 +43,11 @@ void appendArms(KeyScratch& s, int32_t packed);
 
 // KEY_CUSTOM + routeId, or KEY_SHARED when routeId < 0, then key. Written to s.key.
 void customKey(KeyScratch& s, int32_t routeId, const char16_t* key, size_t keyLen);
+
+// Prefixes s.key with KEY_ARM and the arm id: each version of a route under
+// a release caches apart, so a promotion or rollback never serves the other
+// version's body. Arm 0 (no release) keeps the key as it is.
+void armKey(KeyScratch& s, int32_t arm);
 
 }  // namespace dispatchkey
 }  // namespace griddle

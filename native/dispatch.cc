@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "dispatch-key.h"
 #include "flags-route.h"
+#include "release.h"
 #include "router.h"
 #include "snapshot.h"
 #include "util/boundary.h"
@@ -35,6 +36,7 @@ struct Dispatcher {
   dispatchkey::KeyScratch keys;
   std::shared_ptr<stats::Writer> stats;  // statistics: where waiting outcomes are recorded, or null
   std::unique_ptr<flags::RouteArms> arms;  // experiments on cached routes, or null
+  std::unique_ptr<release::Reader> releases;  // releases: this thread's reader of the release table, or null
 };
 
 const napi_type_tag DISPATCH_TAG = {0x67726964646c6503ULL, 0x6469737061746368ULL};
@@ -138,7 +140,9 @@ Dispatcher* unwrapDispatcher(napi_env env, napi_value v) {
 // route up in the current snapshot (method codes from io), then for a route
 // cached under the default key probes the cache, copying a hit's body into the
 // output buffer; writes everything to io. One snapshot serves the whole call.
-// The unit key's hash goes to io[UNIT_*].
+// The unit key's hash goes to io[UNIT_*]; on a route under a release, the
+// version's arm and the ghost bit to io[ARM], io[GHOST], and a cached route
+// probes under that arm's key.
 static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(4);
   auto& d = *static_cast<Dispatcher*>(fnData);
@@ -162,9 +166,16 @@ static napi_value JS_dispatch(napi_env env, napi_callback_info info) {
   d.io[Io::ROUTE] = id;
   d.io[Io::MATCHED] = method;
   d.io[Io::HIT] = Io::HIT_MISS;
+  d.io[Io::ARM] = 0;
+  d.io[Io::GHOST] = 0;
   if (d.arms) flags::computeRouteArms(*d.arms, id, d.io + Io::UNIT_LO, d.io + Io::EXP_ARM);  // experiments
-  if (id < 0 || snap.cacheMode(id) != MODE_DEFAULT_KEY || !d.store || d.io[Io::EXP_ARM] < 0) return nullptr;
+  if (id < 0) return nullptr;
+  // releases: one read of the release table, only for routes that have a slot.
+  int32_t rs = snap.releaseSlot(id);
+  if (rs >= 0 && d.releases) release::choose(*d.releases, rs, d.io + Io::UNIT_LO, d.io + Io::ARM, d.io + Io::GHOST);
+  if (snap.cacheMode(id) != MODE_DEFAULT_KEY || !d.store || d.io[Io::EXP_ARM] < 0) return nullptr;
   dispatchkey::defaultKey(d.keys, method, path.data, path.len, query.data, query.len);
+  dispatchkey::armKey(d.keys, d.io[Io::ARM]);       // releases
   dispatchkey::appendArms(d.keys, d.io[Io::EXP_ARM]);  // experiments
   probeVariants(d, inm.data, inm.len);
   if (d.arms && d.io[Io::HIT] >= 0) flags::countRouteArms(*d.arms);  // experiments: a hit is an exposure
@@ -224,16 +235,21 @@ static napi_value stringValue(napi_env env, const std::u16string& s) {
   return r;
 }
 
-// (dispatcher, method: int, path: string, query?: string) -> the default cache key.
+// (dispatcher, method: int, path: string, query?: string, arm?: int) -> the
+// default cache key (of that version's arm, when not 0).
 static napi_value JS_dispatchKey(napi_env env, napi_callback_info info) {
-  GRIDDLE_ARGS(4);
+  GRIDDLE_ARGS(5);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
-  int32_t method;
+  int32_t method, arm = 0;
   Utf16Arg path, query;
+  napi_valuetype t;
+  napi_typeof(env, argv[4], &t);
   if (d == nullptr || !argInt32(env, argv[1], "method", &method) || !path.read(env, argv[2], "path") ||
-      !query.optional(env, argv[3], "query"))
+      !query.optional(env, argv[3], "query") || (t != napi_undefined && !argInt32(env, argv[4], "arm", &arm)))
     return nullptr;
+  if (arm < 0 || arm > release::MAX_ARM) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "bad arm id");
   dispatchkey::defaultKey(d->keys, method, path.data, path.len, query.data, query.len);
+  dispatchkey::armKey(d->keys, arm);
   return stringValue(env, d->keys.key);
 }
 
@@ -334,13 +350,26 @@ static int32_t removeWithVariants(CacheStore* store, std::u16string k) {
   return removed;
 }
 
-// (dispatcher, key) -> number of entries removed (the identity entry and its variants).
+// Removes key, its compressed variants, and the same under every release arm.
+static int32_t removeEveryArm(Dispatcher& d, const std::u16string& k) {
+  int32_t removed = removeWithVariants(d.store.get(), k);
+  int32_t arms = d.releases ? d.releases->table->arms() : 0;
+  for (int32_t arm = 1; arm <= arms; arm++) {
+    std::u16string a = k;
+    a.insert(0, {dispatchkey::KEY_ARM, static_cast<char16_t>(arm)});
+    removed += removeWithVariants(d.store.get(), a);
+  }
+  return removed;
+}
+
+// (dispatcher, key) -> number of entries removed (the identity entry and its
+// variants, under every release arm).
 static napi_value JS_dispatchDelete(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   Dispatcher* d = unwrapDispatcher(env, argv[0]);
   Utf16Arg key;
   if (d == nullptr || !key.read(env, argv[1], "key")) return nullptr;
-  int32_t removed = d->store ? removeWithVariants(d->store.get(), std::u16string(key.data, key.len)) : 0;
+  int32_t removed = d->store ? removeEveryArm(*d, std::u16string(key.data, key.len)) : 0;
   napi_value r;
   napi_create_int32(env, removed, &r);
   return r;
@@ -357,11 +386,11 @@ static napi_value JS_dispatchDeleteCustom(napi_env env, napi_callback_info info)
   if (d->store) {
     const RouteSnapshot& snap = d->router->read();
     dispatchkey::customKey(d->keys, -1, key.data, key.len);
-    removed += removeWithVariants(d->store.get(), d->keys.key);
+    removed += removeEveryArm(*d, d->keys.key);
     for (size_t id = 0; id < snap.routes.size(); id++) {
       if (snap.routes[id].cacheMode != MODE_CUSTOM_KEY) continue;
       dispatchkey::customKey(d->keys, static_cast<int32_t>(id), key.data, key.len);
-      removed += removeWithVariants(d->store.get(), d->keys.key);
+      removed += removeEveryArm(*d, d->keys.key);
     }
   }
   napi_value r;
@@ -425,6 +454,28 @@ static napi_value JS_dispatchFlushStats(napi_env env, napi_callback_info info) {
 }
 // --- end of statistics ---
 
+// --- releases ---
+// (dispatcher, releases | null) -> undefined. The release table whose states
+// choose each request's version; this thread registers as one of its readers.
+static napi_value JS_dispatchSetReleases(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(2);
+  Dispatcher* d = unwrapDispatcher(env, argv[0]);
+  if (d == nullptr) return nullptr;
+  napi_valuetype t;
+  napi_typeof(env, argv[1], &t);
+  if (t == napi_null || t == napi_undefined) {
+    d->releases.reset();
+    return nullptr;
+  }
+  auto table = release::tableOf(env, argv[1]);
+  if (!table) return nullptr;
+  // Seeds the keyless positions: distinct per dispatcher, no clock in the hot path.
+  uint64_t seed = reinterpret_cast<uintptr_t>(d) ^ static_cast<uint64_t>(clock());
+  d->releases = std::make_unique<release::Reader>(std::move(table), fmix64(seed));
+  return nullptr;
+}
+// --- end of releases ---
+
 bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchCreate", JS_dispatchCreate);
   GRIDDLE_EXPORT(env, exports, "dispatchKey", JS_dispatchKey);
@@ -441,6 +492,7 @@ bool initDispatch(napi_env env, napi_value exports) {
       {"IO_STATUS", Io::STATUS}, {"IO_TYPE", Io::TYPE}, {"IO_ENCODING", Io::ENCODING},
       {"IO_NOT_MODIFIED", Io::NOT_MODIFIED}, {"IO_STALE", Io::STALE}, {"IO_SIZE", Io::SIZE},
        {"IO_UNIT_LO", Io::UNIT_LO}, {"IO_UNIT_HI", Io::UNIT_HI}, {"IO_UNIT_SET", Io::UNIT_SET},
+       {"IO_ARM", Io::ARM}, {"IO_GHOST", Io::GHOST}, {"KEY_ARM", dispatchkey::KEY_ARM},
        {"IO_STATS_COUNT", IO_STATS_COUNT}, {"IO_STATS_FIRST", IO_STATS_FIRST}, {"IO_TOTAL", IO_TOTAL},
       {"HIT_MISS", Io::HIT_MISS}, {"HIT_TOO_LARGE", Io::HIT_TOO_LARGE}, {"TYPE_LENGTH_MASK", Io::TYPE_LENGTH_MASK},
       {"ENCODING_IDENTITY", ENCODING_IDENTITY}, {"ENCODING_GZIP", ENCODING_GZIP}, {"ENCODING_BR", ENCODING_BR},
@@ -463,6 +515,8 @@ bool initDispatch(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "dispatchFlushStats", JS_dispatchFlushStats);
   exportInt(env, exports, "DISPATCH_IO_STATS_COUNT", IO_STATS_COUNT);
   exportInt(env, exports, "DISPATCH_IO_STATS_FIRST", IO_STATS_FIRST);
+  // releases
+  GRIDDLE_EXPORT(env, exports, "dispatchSetReleases", JS_dispatchSetReleases);
   return true;
 }
 

@@ -34,6 +34,9 @@ struct DispatchIo {
     // experiments on cached routes (native/flags-route.h)
     EXP_ARM,        // out: the route's packed arms (flags::ARMS_*), the cache key's suffix
     EXP_SEQ,        // out: the flag snapshot they come from
+    // releases (native/release.h): the version chosen for this request
+    ARM,            // out: the arm id of the version to run (0: the route has no release)
+    GHOST,          // out: 1 when the candidate also runs as a ghost after the answer
     SIZE
   };
   static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached

@@ -167,4 +167,6 @@ RouteState& RouteBuilder::state(int32_t routeId) {
 
 void RouteBuilder::setCacheMode(int32_t routeId, CacheMode mode) { state(routeId).cacheMode = mode; }
 
+void RouteBuilder::setReleaseSlot(int32_t routeId, int32_t slot) { state(routeId).releaseSlot = slot; }
+
 }  // namespace griddle

@@ -69,6 +69,7 @@ enum CacheMode : uint8_t { MODE_NONE = 0, MODE_DEFAULT_KEY = 1, MODE_CUSTOM_KEY 
 // swap changes them together with the routes.
 struct RouteState {
   uint8_t cacheMode = MODE_NONE;
+  int32_t releaseSlot = -1;  // the route key's slot in the release table (native/release.h), or -1
 };
 
 struct RouteTreeNode {
@@ -101,6 +102,7 @@ class RouteBuilder {
   explicit RouteBuilder(const RouterOptions& options) : options_(options) {}
   int32_t insert(uint32_t method, const std::vector<RoutePart>& parts, int32_t routeId);
   void setCacheMode(int32_t routeId, CacheMode mode);
+  void setReleaseSlot(int32_t routeId, int32_t slot);
   const RouterOptions& options() const { return options_; }
   const std::vector<RouteTree>& trees() const { return trees_; }
   const std::vector<RouteState>& routes() const { return routes_; }
@@ -172,6 +174,10 @@ struct RouteSnapshot {
     return routeId >= 0 && static_cast<size_t>(routeId) < routes.size()
                ? static_cast<CacheMode>(routes[routeId].cacheMode)
                : MODE_NONE;
+  }
+
+  int32_t releaseSlot(int32_t routeId) const {
+    return routeId >= 0 && static_cast<size_t>(routeId) < routes.size() ? routes[routeId].releaseSlot : -1;
   }
 };
 

@@ -14,6 +14,7 @@
     "flags-route.cc",
     "flags-store.cc",
     "noop-baseline.cc",
+    "release.cc",
     "router-build.cc",
     "router-match.cc",
     "router.cc",

@@ -13,4 +13,4 @@ npx tsc -p tsconfig.json
 tsan=$(g++ -print-file-name=libtsan.so)
 export GRIDDLE_ADDON="$PWD/native/sanitize-thread/build/Release/griddle.node"
 export TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:report_signal_unsafe=0:ignore_noninstrumented_modules=1"
-LD_PRELOAD="$tsan" node --test --test-concurrency=1 dist/test/cache/cache-threads.test.js dist/test/routing/snapshot.test.js dist/test/telemetry/stats.test.js dist/test/traffic/flags-threads.test.js
+LD_PRELOAD="$tsan" node --test --test-concurrency=1 dist/test/cache/cache-threads.test.js dist/test/routing/snapshot.test.js dist/test/telemetry/stats.test.js dist/test/traffic/flags-threads.test.js dist/test/traffic/release-threads.test.js

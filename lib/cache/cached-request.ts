@@ -12,26 +12,28 @@ import { track } from '../server/deadlines.js'
 import { endHit } from '../server/end.js'
 import { fail } from '../server/error-answer.js'
 import { run } from '../server/run.js'
-import { kCacheKey, kRes, kRouteId, kStart, kState } from '../symbols.js'
+import { kArm, kCacheKey, kReply, kRes, kRouteId, kStart, kState } from '../symbols.js'
 
 /** Ends the request of `reply` with the hit the last probe found. */
 function answerHit(core: Core, entry: RouteEntry, req: Request, reply: Reply): void {
-  endHit(core, reply[kRes]!, entry, reply[kRouteId], req.method, reply[kStart], reply, 'hit')
+  endHit(core, reply[kRes]!, entry, reply[kRouteId], reply[kArm], req.method, reply[kStart], reply, 'hit')
 }
 
 /** The cache key of a request, or undefined when the entry cannot be served from the cache. */
 function keyOf(core: Core, entry: RouteEntry, req: Request, query: string | undefined): string | undefined {
   if (core.dispatcher.io[IO.HIT] === HIT_TOO_LARGE) return undefined
   const custom = entry.cache!.key
+  // releases: each version caches under its own arm's key.
+  const arm = req[kReply][kArm]
   if (entry.experiments !== null) {
     // experiments: the key dispatch probed, with the arms it computed (native/flags-route.h).
     const arms = core.dispatcher.io[IO.EXP_ARM]!
     if (arms === ARMS_UNCACHED) return undefined
     req[kArmsSeq] = core.dispatcher.io[IO.EXP_SEQ]!
-    return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query) + armsSuffix(arms)
+    return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query, arm) + armsSuffix(arms)
   }
-  if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query)
-  return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req))
+  if (custom === null) return core.dispatcher.key(core.dispatcher.io[IO.MATCHED]!, req.path, query, arm)
+  return core.dispatcher.customKey(core.dispatcher.io[IO.ROUTE]!, custom(req), arm)
 }
 
 /**

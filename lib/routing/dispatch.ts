@@ -20,6 +20,8 @@ export const IO = {
   UNIT_LO: L.IO_UNIT_LO, UNIT_HI: L.IO_UNIT_HI, UNIT_SET: L.IO_UNIT_SET,
   /** experiments on cached routes: the route's packed arms (0: none, ARMS_UNCACHED: bypass the cache), their snapshot. */
   EXP_ARM: L.IO_EXP_ARM, EXP_SEQ: L.IO_EXP_SEQ,
+  /** releases: the arm id of the version to run (0: no release on the route), and the ghost bit. */
+  ARM: L.IO_ARM, GHOST: L.IO_GHOST,
 } as const
 
 /** IO.EXP_ARM when an arm needs JavaScript (an audience): the request neither probes nor stores. */
@@ -41,6 +43,9 @@ export const MODE = {
 /** Encodings, as io and the variant bits use them. */
 export const ENCODING = { IDENTITY: L.ENCODING_IDENTITY, GZIP: L.ENCODING_GZIP, BR: L.ENCODING_BR } as const
 export const VARIANT = { GZIP: L.VARIANT_GZIP, BR: L.VARIANT_BR } as const
+
+/** The prefix of a key cached for one release arm (native/dispatch-key.h). */
+const KEY_ARM = String.fromCharCode(L.KEY_ARM)
 
 /** IO.HIT when the entry is larger than the output buffer. */
 export const HIT_TOO_LARGE = L.HIT_TOO_LARGE
@@ -110,17 +115,18 @@ export class Dispatcher {
   }
 
   /** The default key: method code, path, and the query with its pairs ordered by name (values of one name keep their order). */
-  key(methodCode: number, path: string, query?: string): string {
-    return native.dispatchKey(this.dispatch, methodCode, path, query)
+  key(methodCode: number, path: string, query?: string, arm = 0): string {
+    return native.dispatchKey(this.dispatch, methodCode, path, query, arm)
   }
 
   /**
    * The cache key of an application-chosen key on a route: scoped to the
    * route unless it shares its keys (MODE.SHARED_KEY); never a default key.
    */
-  customKey(routeId: number, key: string): string {
+  customKey(routeId: number, key: string, arm = 0): string {
     const prefix = this.keyPrefixes[routeId] ??= native.dispatchCustomKey(this.dispatch, routeId, '')
-    return prefix + key
+    // releases: each version caches apart (native/dispatch-key.h KEY_ARM).
+    return arm === 0 ? prefix + key : KEY_ARM + String.fromCharCode(arm) + prefix + key
   }
 
   /** Probes a key computed in JavaScript; results in io/out as for dispatch. */

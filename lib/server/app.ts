@@ -12,7 +12,7 @@ import { stopDeadlines } from './deadlines.js'
 import { Ended, type EndListener } from './end.js'
 import { Router, type RouterOptions } from '../routing/router.js'
 import { RouteSerializers, type ResponseSchemas } from '../schema/serialize.js'
-import { kOnEnd, kOut, kPublish, kReply, kRoute, kRouteId } from '../symbols.js'
+import { kOnEnd, kOut, kPublish, kReleaseHost, kReply, kRoute, kRouteId } from '../symbols.js'
 import { Admission } from './admission.js'
 import { portProblem } from './ports.js'
 import { defaultReporter } from './error-log.js'
@@ -36,6 +36,12 @@ import { createTraffic } from '../traffic/options.js'
 import { compileRouteExperiments } from '../traffic/route-experiments.js'
 import type { FlagsRuntime } from '../traffic/app-flags.js'
 import type { Traffic } from '../traffic/request-flags.js'
+import { AppReleaseHost } from '../traffic/app-releases.js'
+import { GhostWiring } from '../traffic/ghost-wiring.js'
+import { ReleaseRegistry } from '../traffic/releases.js'
+import { releaseRoutes } from '../admin/release-routes.js'
+import type { Release, Releases } from '../traffic/release-types.js'
+import { checkVersionName, type VersionDefinition } from '../traffic/versions.js'
 
 export type { AppOptions } from './options.js'
 export type { Handler } from './core.js'
@@ -57,6 +63,8 @@ export interface RouteOptions {
   shedding?: boolean
   /** With `cache`: the experiments the body depends on; each arm gets its own cached body (docs/flags.md). */
   experiments?: string[]
+  /** The name of this handler's version, which releases of the route replace (docs/releases.md). Default 'v1'. */
+  version?: string
 }
 
 /** `app.cache`: invalidation and statistics of the response cache. */
@@ -85,7 +93,7 @@ export interface Address {
   port: number
 }
 
-const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding', 'experiments'] as const satisfies ReadonlyArray<keyof RouteDefinition>
+const ROUTE_OPTIONS = ['method', 'path', 'handler', 'schema', 'cache', 'shedding', 'experiments', 'version'] as const satisfies ReadonlyArray<keyof RouteDefinition>
 const SCHEMA_PARTS = ['params', 'query', 'querystring', 'body', 'response'] as const satisfies ReadonlyArray<keyof RouteSchema>
 
 export class App {
@@ -101,6 +109,10 @@ export class App {
   /** Feature flags and experiments: evaluate, status, load, exposures (docs/flags.md). */
   readonly flags: FlagsRuntime
   private readonly traffic: Traffic
+  /** Live upgrades: every release of the app, and the audit log (docs/releases.md). */
+  readonly releases: Releases
+  private readonly releaseHost: AppReleaseHost
+  private readonly releaseRegistry: ReleaseRegistry
   private reporter: ErrorReporter = defaultReporter
   private uws: UwsApp | null = null
   private listenSocket: ListenSocket | null = null
@@ -156,7 +168,16 @@ export class App {
       openConnections: () => this.connections,
     })
     this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
+    // releases: one table per serve() cluster (named like the statistics), else private
+    this.releaseHost = new AppReleaseHost(c.name === undefined ? null : `releases:${c.name}`, this.stats.native, this.stats.recorder,
+      this.router as Router<unknown>, this.core.dispatcher, this.config.releases.auditLog)
+    this.releases = this.releaseRegistry = new ReleaseRegistry(this.releaseHost)
+    const ghosts = new GhostWiring(this.core, this.stats.native, this.core.onEnd)
+    this.core.onEnd = ghosts
+    this.releaseHost.ghostSwitch = (routes, stableArm, candidateArm, o) => ghosts.switch(routes, stableArm, candidateArm, o)
     this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot(), this.log)
+    // releases: the admin API (lib/admin/release-routes.ts), audited as 'admin'
+    this.telemetry.addRoutes(releaseRoutes(this.releaseRegistry, 'admin'))
     const m = this.config.telemetry.metrics
     if (m !== null) {
       this.get(m.path, { shedding: false }, (_req, reply) => {
@@ -168,6 +189,14 @@ export class App {
     this.traffic = createTraffic(this.config.flags, this.config.unitKey, this.config.unitKey?.missing ?? 'off', log)
     this.flags = this.traffic.runtime
     this.telemetry.view.flags = this.flags  // the dashboard's flags panel
+  }
+
+  /**
+   * Starts a release of a route ("GET /users/:id"): a candidate version, as a
+   * handler or a module loaded with import(); see docs/releases.md.
+   */
+  release(route: string, def: VersionDefinition): Release {
+    return this.releaseRegistry.create(route, def)
   }
 
   private appCache(): AppCache {
@@ -291,6 +320,11 @@ export class App {
     this.core.onEnd = listener
   }
 
+  /** Internal: the release host (serve()'s workers load versions into it). */
+  [kReleaseHost](): AppReleaseHost {
+    return this.releaseHost
+  }
+
   /** The bound address while listening, else null. */
   addressOf(): Address | null {
     return this.address === null ? null : { ...this.address }
@@ -305,6 +339,7 @@ export class App {
     this.core.admission?.stop()
     this.stopTelemetry()
     this.flags.close()
+    await this.releaseRegistry.close()
     this.uws?.close()
     this.address = null
     this.log.close()
@@ -351,6 +386,8 @@ export class App {
       readsBody: method !== 'GET' && method !== 'HEAD',
       cache: compileRouteCache(def.cache, where),
       shedding: def.shedding ?? true,
+      version: def.version === undefined ? 'v1' : checkVersionName(def.version, where),
+      versions: [],
     }
     if (typeof partial.shedding !== 'boolean') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', `${where}: shedding must be a boolean`)
     // Reads only: a cached answer replaces the handler, which a request with a body must reach.
@@ -363,6 +400,7 @@ export class App {
     const id = this.router.add(method, def.path, this.core.entries.length)
     const entry: RouteEntry = { ...partial, experiments, ok: partial.serializers.ok, params: this.router[kRoute](id).params }
     this.core.entries[id] = entry
+    this.releaseHost.bindRoute(id, method, def.path, entry)
     if (entry.cache !== null) {
       this.core.caching = true
       this.core.dispatcher.setMode(id, entry.cache.key === null ? MODE.DEFAULT_KEY : entry.cache.shared ? MODE.SHARED_KEY : MODE.CUSTOM_KEY)

@@ -24,6 +24,10 @@ export interface RouteEntry {
   /** "GET /users/:id", for messages. */
   readonly where: string
   readonly handler: Handler
+  /** releases: the stable version's name given at registration ('v1' by default). */
+  readonly version: string
+  /** releases: the handler of each loaded version, by arm id (lib/traffic/app-releases.ts). */
+  readonly versions: Array<Handler | undefined>
   readonly params: (path: string, out: Int32Array) => Record<string, string>
   readonly checkParams: Check | null
   readonly checkQuery: Check | null

@@ -13,7 +13,7 @@ import type { Request } from './request.js'
 import { byteLength, writeResponse } from './wire.js'
 import { sendHit } from '../cache/hit.js'
 import { IO } from '../routing/dispatch.js'
-import { kCacheKey, kController, kDeadline, kRequest, kRes, kRouteId, kStart, kState } from '../symbols.js'
+import { kArm, kCacheKey, kController, kDeadline, kRequest, kRes, kRouteId, kStart, kState } from '../symbols.js'
 import type { UwsResponse } from '../uws.js'
 
 /**
@@ -35,6 +35,8 @@ export type EndKind = 'hit' | 'stale' | 'miss' | 'error' | 'shed' | 'timeout' | 
 export class Ended {
   /** The route id, or -1 when no route matched (404, 405, a bad URL). */
   route = -1
+  /** releases: the arm id of the version that answered (0: the route has no release). */
+  arm = 0
   method = ''
   /** The status sent, or 0 when nothing was (aborted). */
   status = 0
@@ -60,10 +62,11 @@ export interface EndListener {
   onEnd(ended: Ended): void
 }
 
-function record(core: Core, route: number, method: string, status: number, kind: EndKind, bytes: number, start: number,
+function record(core: Core, route: number, arm: number, method: string, status: number, kind: EndKind, bytes: number, start: number,
   req: Request | null, body: string | Uint8Array | ArrayBuffer | null): void {
   const e = core.ended
   e.route = route
+  e.arm = arm
   e.method = method
   e.status = status
   e.kind = kind
@@ -113,13 +116,13 @@ export function endReply(core: Core, reply: Reply, kind: EndKind, status: number
     core.ended.type = type
     core.ended.headers = headers
     // Without a route, reply[kRequest] is only a stub holding method and path.
-    record(core, route, req?.method ?? '', status, kind, empty ? 0 : byteLength(payload), reply[kStart], route < 0 ? null : req, payload)
+    record(core, route, reply[kArm], req?.method ?? '', status, kind, empty ? 0 : byteLength(payload), reply[kStart], route < 0 ? null : req, payload)
   }
   land(core, req)
 }
 
 /** Ends a request from the hit the last dispatch or probe found; `reply` is null when none was built. */
-export function endHit(core: Core, res: UwsResponse, entry: RouteEntry, route: number, method: string, start: number,
+export function endHit(core: Core, res: UwsResponse, entry: RouteEntry, route: number, arm: number, method: string, start: number,
   reply: Reply | null, kind: 'hit' | 'stale'): void {
   if (reply !== null) settle(core, reply)
   const head = method === 'HEAD'
@@ -127,16 +130,16 @@ export function endHit(core: Core, res: UwsResponse, entry: RouteEntry, route: n
   if (core.onEnd !== null) {
     const d = core.dispatcher
     const empty = head || status === 304
-    record(core, route, method, status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
+    record(core, route, arm, method, status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
   }
 }
 
 /** Ends a request refused before any handler ran (no reply was built). */
-export function endShed(core: Core, res: UwsResponse, route: number, method: string, start: number,
+export function endShed(core: Core, res: UwsResponse, route: number, arm: number, method: string, start: number,
   headers: string[], payload: string): void {
   const head = method === 'HEAD'
   writeResponse(res, 503, JSON_TYPE, headers, payload, head, core.closing)
-  if (core.onEnd !== null) record(core, route, method, 503, 'shed', head ? 0 : payload.length, start, null, payload)
+  if (core.onEnd !== null) record(core, route, arm, method, 503, 'shed', head ? 0 : payload.length, start, null, payload)
 }
 
 /** Ends a request whose client went away before its answer: nothing is written. */
@@ -146,7 +149,7 @@ export function endAborted(core: Core, reply: Reply): void {
   core.pending.delete(reply)
   reply[kController]?.abort()
   const req = reply[kRequest]
-  if (core.onEnd !== null) record(core, reply[kRouteId], req?.method ?? '', 0, 'aborted', 0, reply[kStart], req, null)
+  if (core.onEnd !== null) record(core, reply[kRouteId], reply[kArm], req?.method ?? '', 0, 'aborted', 0, reply[kStart], req, null)
   // A cache fill whose client left will never answer: let the requests
   // waiting for it go on (each probes again, then runs the handler).
   land(core, req)

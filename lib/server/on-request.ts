@@ -12,7 +12,7 @@ import { errorPayload, sendError } from './error-answer.js'
 import { Reply } from './reply.js'
 import { copyHeaders, parseQuery, Request } from './request.js'
 import { run } from './run.js'
-import { kRequest } from '../symbols.js'
+import { kArm, kGhost, kRequest } from '../symbols.js'
 import { IO } from '../routing/dispatch.js'
 import { acceptMask } from '../cache/accept-encoding.js'
 import { cachedMiss, refreshStale } from '../cache/cached-request.js'
@@ -118,17 +118,23 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     if (id < 0) return miss(core, res, start, method, path, id)
     const entry = core.entries[id]!
     const hit = io[IO.HIT]! >= 0
+    // releases: the version dispatch chose for this request (0 on routes without a release).
+    const arm = io[IO.ARM]!
     if (hit) {
       const stale = io[IO.STALE] !== 0
-      endHit(core, res, entry, id, method, start, null, stale ? 'stale' : 'hit')
+      endHit(core, res, entry, id, arm, method, start, null, stale ? 'stale' : 'hit')
       if (!stale) return
     } else if (core.admission !== null && entry.shedding && core.admission.overloaded(core.pending.size)) {
-      return shed(core, res, id, method, start)
+      return shed(core, res, id, arm, method, start)
     }
+    const ghost = io[IO.GHOST]!
     const params = entry.params(path, core.out)
     const headers = copyHeaders(req)
     // After a stale hit the request lives on as the background refresh, with no socket.
     const reply = new Reply(hit ? null : res, id, start)
+    reply[kArm] = arm
+    // A stale hit's refresh answers nobody: no ghost run compares with it.
+    if (!hit) reply[kGhost] = ghost
     const url = rawQuery === undefined ? path : path + '?' + rawQuery
     const request = new Request(method, url, path, params, parseQuery(rawQuery), headers, core.unit(headers), reply)
     reply[kRequest] = request
@@ -141,12 +147,12 @@ export function requestHandler(core: Core, method: string, code: number, getCode
 }
 
 /** 503 with Retry-After, before any handler runs. */
-function shed(core: Core, res: UwsResponse, route: number, method: string, start: number): void {
+function shed(core: Core, res: UwsResponse, route: number, arm: number, method: string, start: number): void {
   const admission = core.admission!
   admission.shed++
   // A refusal must cost far less than an answer, or shedding buys nothing:
   // no Error (its stack trace alone costs microseconds), a body built once.
-  endShed(core, res, route, method, start, ['retry-after', admission.retryAfter], OVERLOADED_BODY)
+  endShed(core, res, route, arm, method, start, ['retry-after', admission.retryAfter], OVERLOADED_BODY)
 }
 
 const OVERLOADED_BODY = errorPayload(503, ERRORS.GRIDDLE_ERR_OVERLOADED.message, 'GRIDDLE_ERR_OVERLOADED')

@@ -51,6 +51,8 @@ export interface AppOptions {
   logger?: LoggerOption
   /** How repeated identical log lines are limited (default: 5 per 10 s per key, then one summary). */
   logRateLimit?: LogRateLimit
+  /** Live upgrades (docs/releases.md): where the audit log is appended, one JSON object per line. */
+  releases?: { auditLog?: string }
 }
 
 export interface ResolvedOptions {
@@ -70,11 +72,12 @@ export interface ResolvedOptions {
   /** Checked for its shape; the pino instance is made by the app. */
   logger: LoggerOption | undefined
   logRateLimit: Required<LogRateLimit>
+  releases: { auditLog: string | null }
 }
 
 const APP_OPTIONS = ['host', 'port', 'bodyLimit', 'requestTimeoutMs', 'maxUrlLength', 'closeGraceMs', 'unitKey', 'reusePort',
   'router', 'cache', 'admission', 'admin', 'statsd', 'metrics', 'flags',
-  'logger', 'logRateLimit'] as const satisfies ReadonlyArray<keyof AppOptions>
+  'logger', 'logRateLimit', 'releases'] as const satisfies ReadonlyArray<keyof AppOptions>
 const ROUTER_OPTIONS = ['caseSensitive', 'ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'maxParamLength'] as const satisfies ReadonlyArray<keyof RouterOptions>
 const CACHE_OPTIONS = ['maxBytes', 'name', 'maxEntryBytes'] as const satisfies ReadonlyArray<keyof ResponseCacheOptions>
 const UNIT_KEY_OPTIONS = ['header', 'cookie', 'missing'] as const satisfies ReadonlyArray<keyof UnitKeySource>
@@ -112,7 +115,14 @@ export function checkOptions(options: AppOptions): ResolvedOptions {
     flags: checkFlagsOptions(options.flags),
     logger: loggerOption(options.logger),
     logRateLimit: rateLimitOptions(options.logRateLimit),
+    releases: releasesOptions(options.releases),
   }
+}
+
+function releasesOptions(v: unknown): ResolvedOptions['releases'] {
+  const r = objectOption('releases', v)
+  knownKeys(r, ['auditLog'], 'createApp', 'releases.')
+  return { auditLog: stringOption('releases.auditLog', r.auditLog, undefined) ?? null }
 }
 
 function loggerOption(v: unknown): LoggerOption | undefined {

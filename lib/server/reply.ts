@@ -5,7 +5,7 @@
  */
 import { GriddleTypeError } from '../errors.js'
 import type { Request } from './request.js'
-import { kController, kDeadline, kHeaders, kRequest, kRes, kRouteId, kStart, kState, kType } from '../symbols.js'
+import { kArm, kController, kDeadline, kGhost, kHeaders, kRequest, kRes, kRouteId, kStart, kState, kType } from '../symbols.js'
 import { TOKEN } from '../util/http-token.js'
 import type { UwsResponse } from '../uws.js'
 
@@ -32,6 +32,9 @@ export class Reply {
   [kController]: AbortController | null = null;
   [kDeadline] = 0;
   [kRequest]: Request | null = null;
+  /** releases: the arm id of the version answering (0: the route has no release), and 1 when a ghost run follows. */
+  [kArm] = 0;
+  [kGhost] = 0;
   /** The socket's response, or null for a background refresh (written nowhere). */
   readonly [kRes]: UwsResponse | null;
   /** The route id, or -1 when no route matched. */

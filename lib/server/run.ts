@@ -11,7 +11,7 @@ import { fail, httpStatus } from './error-answer.js'
 import { OPEN, type Reply } from './reply.js'
 import type { Request } from './request.js'
 import { respond } from './respond.js'
-import { kDeadline, kState } from '../symbols.js'
+import { kArm, kDeadline, kState } from '../symbols.js'
 
 /** Validates, runs the handler, and answers now or when its promise settles. */
 export function run(core: Core, entry: RouteEntry, req: Request, reply: Reply): void {
@@ -22,7 +22,9 @@ export function run(core: Core, entry: RouteEntry, req: Request, reply: Reply): 
     if (invalid === null && entry.checkQuery !== null) invalid = entry.checkQuery(req.query)
     if (invalid === null && entry.checkBody !== null) invalid = entry.checkBody(req.body)
     if (invalid !== null) return fail(core, req, reply, invalid)
-    value = entry.handler(req, reply)
+    // releases: the version dispatch chose; a version unloaded meanwhile falls back to the route's own handler.
+    const arm = reply[kArm]
+    value = (arm === 0 ? entry.handler : entry.versions[arm] ?? entry.handler)(req, reply)
   } catch (err) {
     return fail(core, req, reply, err)
   }

@@ -21,6 +21,6 @@ export class StatsListener implements EndListener {
     else if (e.kind === 'stale') kind = KIND.STALE
     else if (e.kind === 'shed') kind = KIND.SHED
     else if (e.kind === 'miss' && e.route >= 0 && this.entries[e.route]?.cache != null) kind = KIND.MISS
-    this.recorder.end(e.route, METHOD_INDEX.get(e.method) ?? METHOD_OTHER, e.status, kind, e.start, e.bytes)
+    this.recorder.end(e.route, METHOD_INDEX.get(e.method) ?? METHOD_OTHER, e.status, kind, e.start, e.bytes, e.arm)
   }
 }

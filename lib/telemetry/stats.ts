@@ -273,7 +273,7 @@ export class Recorder {
   }
 
   /** hot path: measure before changing. `startMs` is performance.now() before the dispatch call. */
-  end(route: number, method: number, status: number, kind: number, startMs: number, bytes: number): void {
+  end(route: number, method: number, status: number, kind: number, startMs: number, bytes: number, arm = 0): void {
     const io = this.io
     let n = io[this.count]!
     if (n >= this.max) {
@@ -285,7 +285,7 @@ export class Recorder {
     io[at] = route
     io[at + 1] = method
     io[at + 2] = status
-    io[at + 3] = 0
+    io[at + 3] = arm
     io[at + 4] = kind
     io[at + 5] = ns % 4294967296
     io[at + 6] = ns / 4294967296

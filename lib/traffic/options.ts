@@ -49,7 +49,7 @@ export function checkMissing(v: unknown): MissingKey {
   return v
 }
 
-/** The app's flags runtime and request-side reader; `hashing` only when a flags option was given. */
+/** The app's flags runtime and request-side reader; `hashing` when a flags option or a unit key was given (releases bucket on it too). */
 export function createTraffic(o: FlagsOptions | undefined, unitKey: { header?: string, cookie?: string } | undefined, missing: MissingKey,
   log: (line: string) => void): Traffic {
   const runtime = new FlagsRuntime({
@@ -68,5 +68,5 @@ export function createTraffic(o: FlagsOptions | undefined, unitKey: { header?: s
     const c = cookie === undefined ? undefined : cookieIn(req.getHeader('cookie'), cookie)
     return c === undefined || c.length === 0 ? undefined : c
   }
-  return { runtime, attributes: attributeReader(checkAttributes(o?.attributes), o?.context), missing, hashing: o !== undefined, readKey }
+  return { runtime, attributes: attributeReader(checkAttributes(o?.attributes), o?.context), missing, hashing: o !== undefined || header !== undefined || cookie !== undefined, readKey }
 }

@@ -13,6 +13,7 @@ import { Stats } from '../telemetry/stats.js'
 import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
 import type { TelemetryView } from '../telemetry/admin-routes.js'
 import type { Debugger } from '../admin/debugger.js'
+import type { AdminRoute } from '../admin/listener.js'
 import { Log, logSink, rateLimitOptions } from '../server/logger.js'
 
 /** Takes admin and statsd out of serve()'s app options (checked, with coded errors); logger stays for the workers too. */
@@ -85,6 +86,11 @@ export class ClusterTelemetry {
   }
 
   /** Starts what the options ask for: the StatsD flusher, the admin listener (with the dashboard's ring). */
+  /** Admin routes beside telemetry's (the cluster's releases); call before start. */
+  addRoutes(routes: readonly AdminRoute[]): void {
+    this.telemetry.addRoutes(routes)
+  }
+
   /** /debug/* on the admin listener reaches every thread of the cluster. */
   useDebugger(debug: Debugger): void {
     this.telemetry.useDebugger(debug)

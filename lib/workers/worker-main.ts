@@ -6,8 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { createApp, type App } from '../server/app.js'
 import { answerDebugAsks } from './debug-worker.js'
+import { listenForReleases, loadCurrent, routeVersions } from './releases-worker.js'
+import type { LoadedVersion } from './releases-main.js'
 
-interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number }
+interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number, releases?: LoadedVersion[] }
 
 const data = workerData as Data
 const port = parentPort!
@@ -34,7 +36,10 @@ async function main(): Promise<void> {
   const flags = options.flags === undefined ? {} : { flags: { ...options.flags, name: options.flags.name ?? `${data.cacheName}-flags` } }
   app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName }, ...flags })
   await mod.default(app)
+  // releases: the cluster's current versions, before this worker serves anything
+  await loadCurrent(app, data.releases ?? [])
   const address = await app.listen(data.port)
+  listenForReleases(app, port)
   port.on('message', (m: { type: string, lingerMs?: number }) => {
     if (m.type === 'close') void app!.close().then(() => port.close())
     else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())
@@ -45,7 +50,7 @@ async function main(): Promise<void> {
   })
   // Here, not earlier: a listener starts the port, and a close sent before the one above would be lost.
   answerDebugAsks(port)
-  port.postMessage({ type: 'listening', port: address.port })
+  port.postMessage({ type: 'listening', port: address.port, routes: routeVersions(app) })
 }
 
 /**

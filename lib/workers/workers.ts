@@ -15,6 +15,11 @@ import { Debugger } from '../admin/debugger.js'
 import { WorkerThreads } from './debug-main.js'
 import { ClusterTelemetry, clusterLog, lifecycleLine, splitTelemetry } from './cluster-telemetry.js'
 import { kTelemetry } from '../symbols.js'
+import { ClusterReleaseHost, type ReleaseReply } from './releases-main.js'
+import { ReleaseRegistry } from '../traffic/releases.js'
+import { releaseRoutes } from '../admin/release-routes.js'
+import type { Release, Releases } from '../traffic/release-types.js'
+import type { VersionDefinition } from '../traffic/versions.js'
 
 export interface ServeOptions {
   /** The app module (file URL or absolute path); its default export registers routes: `(app) => void | Promise<void>`. */
@@ -57,9 +62,13 @@ export interface Cluster {
   readonly admin: { host: string, port: number } | null
   /** Every worker closes its listen socket, keeping its connections and their keep-alive; resolves once all have. */
   unlisten(): Promise<void>
+  /** Starts a release of a route in every worker: a module version (docs/releases.md); its controller runs in this thread. */
+  release(route: string, def: VersionDefinition): Release
+  /** Every release of the cluster, and the audit log. */
+  readonly releases: Releases
 }
 
-interface WorkerMessage { type: 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string }
+interface WorkerMessage { type: 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string, routes?: Array<[string, string]> }
 
 const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
 
@@ -117,10 +126,20 @@ class WorkerCluster implements Cluster {
   private closing: Promise<void> | null = null
   private readonly threads = new WorkerThreads()
   readonly debug = new Debugger(this.threads)
+  // releases (lib/workers/releases-main.ts)
+  private readonly rel: ClusterReleaseHost
+  readonly releases: ReleaseRegistry
 
   constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string }) {
     this.host = opts.host
     this.port = opts.port
+    const auditLog = (opts.options as { releases?: { auditLog?: string } }).releases?.auditLog ?? null
+    this.rel = new ClusterReleaseHost(opts.cacheName, auditLog, () => this.live)
+    this.releases = new ReleaseRegistry(this.rel)
+  }
+
+  release(route: string, def: VersionDefinition): Release {
+    return this.releases.create(route, def)
   }
 
   get size(): number {
@@ -130,14 +149,16 @@ class WorkerCluster implements Cluster {
   /** Starts one worker and resolves with the port it listens on. */
   start(index: number): Promise<number> {
     const worker = new Worker(WORKER_MAIN, {
-      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index },
+      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index, releases: this.rel.current() },
     })
     this.live.add(worker)
     this.threads.attach(index, worker)
     return new Promise((resolve, reject) => {
       let listening = false
       worker.on('message', (m: WorkerMessage) => {
+        this.rel.onMessage(worker, m as unknown as ReleaseReply)
         if (m.type === 'listening') {
+          this.rel.onListening(m.routes)
           listening = true
           resolve(m.port!)
         } else if (m.type === 'failed') {
@@ -150,6 +171,7 @@ class WorkerCluster implements Cluster {
       })
       worker.on('exit', (code) => {
         this.live.delete(worker)
+        this.rel.onExit(worker)
         if (this.closing !== null || !listening) return
         this.opts.log(`griddle: worker ${index} exited with code ${code}; restarting`)
         this.restarts++
@@ -184,6 +206,7 @@ class WorkerCluster implements Cluster {
   }
 
   private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {
+    if (this.closing === null) void this.releases.close()
     this.closing ??= Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve())
       w.postMessage(message)
@@ -238,6 +261,7 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
   })
   cluster[kTelemetry] = t
   t.useDebugger(cluster.debug)
+  t.addRoutes(releaseRoutes(cluster.releases, 'admin'))
   try {
     await Promise.all(Array.from({ length: workers }, (_, i) => cluster.start(i)))
     cluster.admin = (await t.start()).admin ?? null

@@ -1,0 +1,93 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createApp } from 'griddle'
+import { request, sleep } from '../helpers/http.js'
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond() && Date.now() < end) await sleep(10)
+}
+
+test('ghost mode: the candidate runs after the answer on a frozen copy, its output never reaches the client, mismatches are counted per path', async () => {
+  const app = createApp({ unitKey: { header: 'x-user' }, admission: false })
+  app.get('/users/:id', (req) => ({ id: req.params.id, name: 'Ada', at: Date.now(), version: 'v1' }))
+  const { port } = await app.listen(0)
+  const ghosts: boolean[] = []
+  try {
+    const r = app.release('GET /users/:id', {
+      version: 'v2',
+      handler: (req) => {
+        ghosts.push(req.ghost)
+        return { id: req.params.id, name: 'ADA', at: Date.now() + 1, version: 'v1' }
+      },
+    })
+    r.ghost({ sample: 1, cpuShare: 1, maxConcurrent: 100, compare: { ignore: ['/at'], noise: false } })
+    await r.ready
+    assert.equal(r.status().state, 'ghost')
+    for (let i = 0; i < 30; i++) {
+      const res = await request(port, `/users/${i}`, { headers: { 'x-user': `u${i}` } })
+      assert.equal(res.status, 200)
+      assert.equal((res.json() as { name: string }).name, 'Ada', 'the client always gets the stable answer')
+    }
+    await until(() => r.status().ghost.runs + r.status().ghost.shed >= 30)
+    const g = r.status().ghost
+    // Each sampled request ran, or was shed by the budget (a loaded machine): none is lost.
+    assert.equal(g.runs + g.shed, 30)
+    assert.ok(g.runs > 0)
+    assert.equal(g.mismatches, g.runs)
+    assert.deepEqual(Object.keys(g.paths), ['/name'])
+    assert.ok(g.examples.length > 0)
+    assert.ok(ghosts.length >= g.runs && ghosts.every((x) => x === true), 'the candidate sees req.ghost === true')
+    // Ghost runs are recorded on the candidate's arm as ghost runs.
+    const cand = app.stats.snapshot().series.filter((s) => s.route === '/users/:id' && s.arm === 'v2')
+    assert.equal(cand.reduce((n, s) => n + s.ghost, 0), g.runs)
+    r.rollback('seen enough')
+    assert.equal(r.status().state, 'rolled-back')
+  } finally {
+    await app.close()
+  }
+})
+
+test('a ghost candidate that throws or hangs never changes a client\'s response and counts as an error', async () => {
+  const app = createApp()
+  app.get('/x', () => ({ ok: true }))
+  const { port } = await app.listen(0)
+  try {
+    let n = 0
+    const r = app.release('GET /x', {
+      version: 'bad',
+      handler: () => (++n % 2 === 0 ? new Promise(() => undefined) : (() => { throw new Error('candidate bug') })()),
+    })
+    r.ghost({ sample: 1, timeoutMs: 50, compare: { noise: false } })
+    await r.ready
+    for (let i = 0; i < 10; i++) {
+      const res = await request(port, '/x')
+      assert.equal(res.status, 200)
+      assert.deepEqual(res.json(), { ok: true })
+    }
+    await until(() => r.status().ghost.runs + r.status().ghost.errors >= 10 && r.status().ghost.errors >= 10)
+    assert.equal(r.status().ghost.errors, 10)
+  } finally {
+    await app.close()
+  }
+})
+
+test('ghost mismatches past their guard roll a ramp back', async () => {
+  const app = createApp({ unitKey: { header: 'x-user' }, admission: false })
+  app.get('/users/:id', (req) => ({ id: req.params.id, v: 1 }))
+  const { port } = await app.listen(0)
+  try {
+    const r = app.release('GET /users/:id', { version: 'v2', handler: (req) => ({ id: req.params.id, v: 2 }) })
+    r.ghost({ sample: 1, compare: { noise: false } })
+    r.ramp({ steps: [10, 100], minSamples: 20, minStepMs: 0, tickMs: 30, guards: { p99AbsMs: 1000 } })
+    await r.ready
+    for (let i = 0; i < 2000 && r.status().state === 'ramping'; i++) {
+      await request(port, '/users/1', { headers: { 'x-user': `k${i}` } })
+    }
+    const s = r.status()
+    assert.equal(s.state, 'rolled-back')
+    assert.match(s.reason!, /mismatch/)
+  } finally {
+    await app.close()
+  }
+})
