@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApp, type App } from 'griddle'
 import { releaseRoutes } from '../../lib/admin/release-routes.js'
+import { Telemetry } from '../../lib/telemetry/telemetry.js'
+import { telemetryOptions } from '../../lib/telemetry/options.js'
 import type { AdminRoute } from '../../lib/admin/listener.js'
 import { TestReleases } from '../helpers/releases.js'
 
@@ -13,9 +15,16 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const TOKEN = 'dashboard-releases-token-0123'
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
-/** The app's telemetry (private) mounts extra admin routes, as the release code does with app.releases. */
-function mount(app: App, routes: AdminRoute[]): void {
-  ;(app as unknown as { telemetry: { addRoutes(r: AdminRoute[]): void } }).telemetry.addRoutes(routes)
+/**
+ * An admin listener with the app's telemetry routes and release routes over
+ * `releases` (a state machine whose figures the test sets: a real app's own
+ * releases are mounted by createApp, and would need real traffic to breach a guard).
+ */
+async function mount(app: App, routes: AdminRoute[]): Promise<{ telemetry: Telemetry, port: number }> {
+  const telemetry = new Telemetry(telemetryOptions({ admin: { port: 0, token: TOKEN } }), app.stats.native, () => app.stats.snapshot())
+  telemetry.addRoutes(routes)
+  const { admin } = await telemetry.start()
+  return { telemetry, port: admin!.port }
 }
 
 function releasesWithFigures(): TestReleases {
@@ -45,11 +54,11 @@ test('the dashboard shows each release: state, percent, guard figures beside the
     return
   }
   const puppeteer = (await import('puppeteer-core')).default
-  const app = createApp({ admin: { token: TOKEN } })
+  const app = createApp()
   app.get('/users/:id', (req) => ({ id: req.params.id }))
   const releases = releasesWithFigures()
-  mount(app, releaseRoutes(releases))
-  const { admin } = await app.listen(0)
+  const { telemetry, port: adminPort } = await mount(app, releaseRoutes(releases))
+  const admin = { port: adminPort }
   const profile = mkdtempSync(join(tmpdir(), 'griddle-chromium-'))
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM, headless: true,
@@ -100,6 +109,7 @@ test('the dashboard shows each release: state, percent, guard figures beside the
     assert.deepEqual(problems, [])
   } finally {
     await browser.close()
+    telemetry.stop()
     await app.close()
     rmSync(profile, { recursive: true, force: true })
   }

@@ -7,7 +7,7 @@
  */
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { TempDir, appSource, reload, start, until } from './reload-helpers.js'
+import { NO_SHEDDING, TempDir, appSource, reload, start, until } from './reload-helpers.js'
 
 const reloads = Number(process.argv[2] ?? 3)
 const clients = Number(process.argv[3] ?? 8)
@@ -15,7 +15,7 @@ const extra = process.argv.slice(4)
 const dir = new TempDir()
 const app = dir.file('app.js', appSource('b0'))
 const pidFile = join(dir.path, 'griddle.pid')
-const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile, ...extra])
+const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile, '--config', NO_SHEDDING(dir), ...extra])
 let running = true
 let ok = 0
 let latest = ''

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { buildLoadgen, runLoadgen } from '../../bench/http/loadgen.js'
 import { hasCommand, capture } from '../../bench/http/procs.js'
 import { parseWrk } from '../../bench/http/wrk.js'
-import { TempDir, appSource, reload, start, type Started } from './reload-helpers.js'
+import { NO_SHEDDING, TempDir, appSource, reload, start, type Started } from './reload-helpers.js'
 
 /**
  * Issue 14's acceptance: three reloads in a row under continuous keep-alive
@@ -36,7 +36,7 @@ async function reloadsUnder<T>(generator: (port: number) => Promise<T>): Promise
   const pidFile = join(dir.path, 'griddle.pid')
   let s: Started | null = null
   try {
-    s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile])
+    s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile, '--config', NO_SHEDDING(dir)])
     let loadOver = false
     const running = generator(s.port).finally(() => { loadOver = true })
     await new Promise((r) => setTimeout(r, 1000))

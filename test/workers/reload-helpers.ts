@@ -145,3 +145,13 @@ export async function until(cond: () => boolean, maxMs = 30_000): Promise<boolea
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
   return cond()
 }
+
+/**
+ * A griddle.config.json with admission control off: these tests count every
+ * non-2xx as a failed handover, and on a loaded machine admission control
+ * rightly sheds some requests with 503 (docs/deploy.md), which is not what
+ * they test.
+ */
+export function NO_SHEDDING(dir: TempDir): string {
+  return dir.file('no-shedding.json', JSON.stringify({ options: { admission: false } }))
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { BROKEN_SOURCE, TempDir, appSource, load, reload, start, until } from './reload-helpers.js'
+import { BROKEN_SOURCE, NO_SHEDDING, TempDir, appSource, load, reload, start, until } from './reload-helpers.js'
 
 const TOKEN = 'delivery-test-token-0123456789'
 
@@ -9,7 +9,7 @@ test('three reloads in a row under keep-alive load fail no request and switch th
   const dir = new TempDir()
   const app = dir.file('app.js', appSource('v1'))
   const pidFile = join(dir.path, 'griddle.pid')
-  const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile])
+  const s = await start([app, '--workers', '2', '--port', '0', '--pid-file', pidFile, '--config', NO_SHEDDING(dir)])
   const traffic = load(s.port, 8)
   try {
     assert.ok(await until(() => traffic.result.latest === 'v1'), 'the first build answers')
