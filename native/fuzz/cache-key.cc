@@ -111,12 +111,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Moving pairs with different names around (and adding empty pairs)
   // changes nothing: a stable sort by a hash of the decoded name keeps the
   // order of the values of each name, which req.query exposes.
+  // Decoded once per pair: the checks below compare them O(pairs²) times.
+  std::vector<std::string> names;
+  for (const std::u16string& p : want) names.push_back(nameOf(p));
   if (want.size() > 1) {
     uint32_t seed = static_cast<uint32_t>(size) * 2654435761u;
     std::vector<std::pair<uint32_t, size_t>> order;  // (hash of the name, position)
     for (size_t i = 0; i < want.size(); i++) {
       uint32_t h = seed;
-      for (char c : nameOf(want[i])) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+      for (char c : names[i]) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
       order.emplace_back(h, i);
     }
     std::stable_sort(order.begin(), order.end(),
@@ -132,7 +135,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // name) swapped change req.query, so they must change the key.
   for (size_t i = 0; i < want.size(); i++) {
     for (size_t j = i + 1; j < want.size(); j++) {
-      if (want[i] == want[j] || nameOf(want[i]) != nameOf(want[j])) continue;
+      if (want[i] == want[j] || names[i] != names[j]) continue;
       Pairs swapped = want;
       std::swap(swapped[i], swapped[j]);
       std::u16string q2;
