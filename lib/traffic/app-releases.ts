@@ -86,4 +86,14 @@ export class AppReleaseHost implements ReleaseHost {
     if (r === undefined) return null
     return this.ghostSwitch(r.ids, this.table.arm(r.stable), candidateArm, options)
   }
+
+  /**
+   * The worker side of serve()'s ghost mode: the main thread names the
+   * stable arm, since a worker's own stable version is the one it started
+   * with (promotions are the main thread's).
+   */
+  ghostAgainst(route: string, stableArm: number, candidateArm: number, options: GhostOptions | null): GhostComparison | null {
+    const r = this.routes.get(route)
+    return r === undefined ? null : this.ghostSwitch(r.ids, stableArm, candidateArm, options)
+  }
 }

@@ -41,13 +41,39 @@ interface PathCounts {
 }
 
 /** A kept run, as given: the example is built when status() asks (most kept runs are pushed out before anyone reads them). */
-interface Kept {
+export interface Kept {
+  /** Numbers the runs one comparison kept, so a snapshot can carry only the new ones. */
+  seq: number
   at: number
   request: GhostExample['request']
   stable: CapturedOutput
   candidate: CapturedOutput | { error: string }
   diff: Difference[]
   paths: string[]
+}
+
+/**
+ * What one comparison has counted, as plain data that structured clone
+ * carries (serve()'s workers send it to the main thread, ghost-main.ts).
+ * Raw counts, not verdicts: the noise filter must judge the sums.
+ */
+export interface GhostCounts {
+  /** Grows with every observed or shed run: an unchanged comparison need not be sent again. */
+  changes: number
+  runs: number
+  errors: number
+  shed: number
+  noiseRuns: number
+  /** Mismatched runs whose set of paths did not fit the signature table, judged when observed. */
+  frozen: number
+  /** [path, candidate runs that differed there, paired stable runs that differed there]. */
+  paths: Array<[string, number, number]>
+  /** [indexes into paths, runs that differed on exactly those paths]. */
+  signatures: Array<[number[], number]>
+  /** Kept runs numbered above the snapshot's `sinceExample`, oldest first. */
+  examples: Kept[]
+  /** The number of the last run kept. */
+  lastExample: number
 }
 
 /** Checks compare options (GRIDDLE_ERR_INVALID_OPTION, naming the field); the admin API checks request bodies with it. */
@@ -99,6 +125,8 @@ class Comparison implements GhostComparison {
   /** Mismatched runs judged when observed (their signature did not fit). */
   private frozen = 0
   private examples: Kept[] = []
+  private changes = 0
+  private seq = 0
 
   constructor(options: GhostComparisonOptions) {
     const o = checkCompareOptions(options)
@@ -111,6 +139,7 @@ class Comparison implements GhostComparison {
   observe(request: GhostExample['request'], stable: CapturedOutput, candidate: CapturedOutput, stable2?: CapturedOutput): string[] {
     // The client's answer itself failed to capture: nothing to compare against.
     if (stable.error !== null) return []
+    this.changes++
     if (candidate.error !== null) {
       this.errors++
       this.remember(request, stable, { error: candidate.error }, [], [])
@@ -139,6 +168,7 @@ class Comparison implements GhostComparison {
 
   shed(): void {
     this.shedRuns++
+    this.changes++
   }
 
   mismatchRate(): number {
@@ -162,11 +192,57 @@ class Comparison implements GhostComparison {
   }
 
   reset(): void {
+    this.changes++
     this.runs = this.errors = this.shedRuns = this.noiseRuns = this.frozen = 0
     this.paths = new Map()
     this.byId = []
     this.signatures = new Map()
     this.examples = []
+  }
+
+  /** The raw counts, with the kept runs numbered above sinceExample. Path ids are indexes of byId, so signatures index `paths`. */
+  snapshot(sinceExample: number): GhostCounts {
+    return {
+      changes: this.changes, runs: this.runs, errors: this.errors, shed: this.shedRuns, noiseRuns: this.noiseRuns, frozen: this.frozen,
+      paths: this.byId.map((c) => [c.path, c.diffs, c.noisy]),
+      signatures: [...this.signatures.values()].map((s) => [s.ids, s.count]),
+      examples: this.examples.filter((k) => k.seq > sinceExample),
+      lastExample: this.seq,
+    }
+  }
+
+  /**
+   * Adds other comparisons' counts into this one: totals and per-path counts
+   * are summed first, so every verdict is then taken on the sums, the same
+   * as if one comparison had observed every run. `examples` are kept as
+   * given (the caller picks the last ones across parts).
+   */
+  absorb(parts: readonly GhostCounts[], examples: readonly Kept[]): void {
+    this.changes++
+    const ids = parts.map((p) => {
+      this.runs += p.runs
+      this.errors += p.errors
+      this.shedRuns += p.shed
+      this.noiseRuns += p.noiseRuns
+      this.frozen += p.frozen
+      return p.paths.map(([path, diffs, noisy]) => {
+        const c = this.counts(path)
+        c.diffs += diffs
+        c.noisy += noisy
+        return c.id
+      })
+    })
+    const verdicts = this.verdicts()
+    parts.forEach((p, i) => {
+      for (const [local, count] of p.signatures) {
+        // Two local paths may have been folded into one (OTHER_PATH) here.
+        const merged = [...new Set(local.map((id) => ids[i]![id]!))].sort((a, b) => a - b)
+        this.countSignature(merged, merged.some((id) => verdicts[id] === 'mismatch'), count)
+      }
+    })
+    for (const k of examples) {
+      this.keepRun({ ...k, paths: k.paths.map((path) => (this.paths.has(path) ? path : OTHER_PATH)) })
+    }
   }
 
   private counts(path: string): PathCounts {
@@ -188,12 +264,12 @@ class Comparison implements GhostComparison {
     return this.byId.map((c) => this.verdictOf(c))
   }
 
-  private countSignature(ids: number[], flagged: boolean): void {
+  private countSignature(ids: number[], flagged: boolean, runs = 1): void {
     const key = ids.join(',')
     const s = this.signatures.get(key)
-    if (s !== undefined) s.count++
-    else if (this.signatures.size < MAX_SIGNATURES) this.signatures.set(key, { ids, count: 1 })
-    else if (flagged) this.frozen++
+    if (s !== undefined) s.count += runs
+    else if (this.signatures.size < MAX_SIGNATURES) this.signatures.set(key, { ids, count: runs })
+    else if (flagged) this.frozen += runs
   }
 
   private mismatched(verdicts: Verdict[]): number {
@@ -204,8 +280,13 @@ class Comparison implements GhostComparison {
 
   private remember(request: GhostExample['request'], stable: CapturedOutput, candidate: CapturedOutput | { error: string },
     diff: Difference[], paths: string[]): void {
+    this.keepRun({ seq: this.seq + 1, at: Date.now(), request, stable, candidate, diff, paths })
+  }
+
+  private keepRun(k: Kept): void {
     if (this.keep === 0) return
-    this.examples.push({ at: Date.now(), request, stable, candidate, diff, paths })
+    this.seq = Math.max(this.seq, k.seq)
+    this.examples.push(k)
     if (this.examples.length > this.keep) this.examples.shift()
   }
 }
@@ -213,4 +294,21 @@ class Comparison implements GhostComparison {
 /** A new comparison for one release's ghost phase; options are checked here (GRIDDLE_ERR_INVALID_OPTION). */
 export function createGhostComparison(options: GhostComparisonOptions = {}): GhostComparison {
   return new Comparison(options)
+}
+
+/** The raw counts of a comparison made by createGhostComparison, with its kept runs numbered above sinceExample. */
+export function ghostCounts(c: GhostComparison, sinceExample = 0): GhostCounts {
+  if (!(c instanceof Comparison)) throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'not a comparison made by createGhostComparison')
+  return c.snapshot(sinceExample)
+}
+
+/**
+ * One comparison judged on the sums of several (serve()'s workers):
+ * equal to one that observed every run itself. `examples`: the kept runs
+ * to show, oldest first (the last `options.examples` of them are kept).
+ */
+export function mergeGhostCounts(options: GhostComparisonOptions, parts: readonly GhostCounts[], examples: readonly Kept[] = []): GhostComparison {
+  const c = new Comparison(options)
+  c.absorb(parts, examples)
+  return c
 }

@@ -5,7 +5,8 @@
  * reads. A module version is loaded by every worker (a message each, one
  * answer each); the release is ready once all of them have it. A worker
  * started later (a crash's replacement) loads the current versions before
- * it listens.
+ * it listens. Ghost runs happen in the workers; the main thread merges their
+ * comparisons (ghost-main.ts).
  */
 import type { Worker } from 'node:worker_threads'
 import { GriddleError } from '../errors.js'
@@ -13,8 +14,10 @@ import { Stats } from '../telemetry/stats.js'
 import { AuditLog } from '../traffic/audit.js'
 import type { ReleaseHost } from '../traffic/release-host.js'
 import { ReleaseTable } from '../traffic/release-table.js'
-import type { GhostComparison } from '../traffic/release-types.js'
+import { checkGhostOptions } from '../traffic/ghost-budget.js'
+import type { GhostComparison, GhostOptions } from '../traffic/release-types.js'
 import type { VersionSource } from '../traffic/versions.js'
+import { ClusterGhost, isGhostReport, type GhostMessage, type GhostReport, type GhostSpec } from './ghost-main.js'
 
 /** A version every worker has loaded. */
 export interface LoadedVersion { route: string, version: string, module: string, export: string, arm: number }
@@ -22,6 +25,7 @@ export interface LoadedVersion { route: string, version: string, module: string,
 export type ReleaseMessage =
   | { type: 'release-load', id: number, version: LoadedVersion }
   | { type: 'release-unload', id: number, route: string, arm: number }
+  | GhostMessage
 
 export interface ReleaseReply { type: 'release-done', id: number, ok: boolean, message?: string }
 
@@ -39,6 +43,9 @@ export class ClusterReleaseHost implements ReleaseHost {
   private loaded: LoadedVersion[] = []
   private readonly waits = new Map<number, Wait>()
   private nextId = 0
+  /** Each route's last ghost phase (spec null once stopped: its comparison is still read, and late reports still land). */
+  private readonly ghosts = new Map<string, { spec: GhostSpec | null, view: ClusterGhost }>()
+  private phases = 0
 
   /** name: the cluster's cache name, which the workers' apps name their table and statistics after. */
   constructor(name: string, auditLog: string | null, private readonly workers: () => Iterable<Worker>) {
@@ -52,12 +59,22 @@ export class ClusterReleaseHost implements ReleaseHost {
     return this.loaded.map((v) => ({ ...v }))
   }
 
+  /** The ghost phases a worker starting now joins. */
+  currentGhosts(): GhostSpec[] {
+    return [...this.ghosts.values()].flatMap((g) => (g.spec === null ? [] : [g.spec]))
+  }
+
   /** A worker listens: the routes it registered, with their stable versions (the first worker's word stands). */
   onListening(routes: Array<[string, string]> | undefined): void {
     for (const [key, version] of routes ?? []) if (!this.stable.has(key)) this.stable.set(key, version)
   }
 
-  onMessage(worker: Worker, m: ReleaseReply): void {
+  onMessage(worker: Worker, m: ReleaseReply | GhostReport): void {
+    if (isGhostReport(m)) {
+      const g = this.ghosts.get(m.route)
+      if (g !== undefined && g.view.phase === m.phase) g.view.onReport(worker.threadId, m.counts)
+      return
+    }
     if (m?.type !== 'release-done') return
     const w = this.waits.get(m.id)
     if (w === undefined) return
@@ -105,9 +122,23 @@ export class ClusterReleaseHost implements ReleaseHost {
     void this.broadcast((id) => ({ type: 'release-unload', id, route, arm }))
   }
 
-  ghost(): GhostComparison | null {
-    // Ghost runs happen in the workers; their comparisons are not gathered to the main thread yet.
-    return null
+  /** Starts a ghost phase in every worker (options null: stops it); returns the merge of their comparisons. */
+  ghost(route: string, candidateArm: number, options: GhostOptions | null): GhostComparison | null {
+    let spec: GhostSpec | null = null
+    if (options !== null) {
+      // Checked here too, so a bad option throws from r.ghost() as in one app, not once per worker.
+      checkGhostOptions(options)
+      const stable = this.stable.get(route)
+      if (stable === undefined) return null
+      spec = { route, phase: ++this.phases, stableArm: this.table.arm(stable), candidateArm, options }
+      this.ghosts.set(route, { spec, view: new ClusterGhost(spec.phase, options.compare ?? {}) })
+    } else {
+      const g = this.ghosts.get(route)
+      if (g === undefined) return null
+      g.spec = null
+    }
+    void this.broadcast((id) => ({ type: 'release-ghost', id, route, spec }))
+    return spec === null ? null : this.ghosts.get(route)!.view
   }
 
   /** Sends one message to every live worker; resolves with the errors once each has answered or gone. */

@@ -8,8 +8,10 @@ import { createApp, type App } from '../server/app.js'
 import { answerDebugAsks } from './debug-worker.js'
 import { listenForReleases, loadCurrent, routeVersions } from './releases-worker.js'
 import type { LoadedVersion } from './releases-main.js'
+import type { GhostSpec } from './ghost-main.js'
+import { WorkerGhosts } from './ghost-worker.js'
 
-interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number, releases?: LoadedVersion[] }
+interface Data { app: string, host: string, port: number, options: object, cacheName: string, index: number, releases?: LoadedVersion[], ghosts?: GhostSpec[] }
 
 const data = workerData as Data
 const port = parentPort!
@@ -38,8 +40,11 @@ async function main(): Promise<void> {
   await mod.default(app)
   // releases: the cluster's current versions, before this worker serves anything
   await loadCurrent(app, data.releases ?? [])
+  // ghost mode: the phases running now (a crashed worker's replacement rejoins them)
+  const ghosts = new WorkerGhosts(app, port)
+  for (const g of data.ghosts ?? []) ghosts.apply(g.route, g)
   const address = await app.listen(data.port)
-  listenForReleases(app, port)
+  listenForReleases(app, port, ghosts)
   port.on('message', (m: { type: string, lingerMs?: number }) => {
     if (m.type === 'close') void app!.close().then(() => port.close())
     else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())

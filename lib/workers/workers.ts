@@ -16,6 +16,7 @@ import { WorkerThreads } from './debug-main.js'
 import { ClusterTelemetry, clusterLog, lifecycleLine, splitTelemetry } from './cluster-telemetry.js'
 import { kTelemetry } from '../symbols.js'
 import { ClusterReleaseHost, type ReleaseReply } from './releases-main.js'
+import type { GhostReport } from './ghost-main.js'
 import { ReleaseRegistry } from '../traffic/releases.js'
 import { releaseRoutes } from '../admin/release-routes.js'
 import type { Release, Releases } from '../traffic/release-types.js'
@@ -149,14 +150,14 @@ class WorkerCluster implements Cluster {
   /** Starts one worker and resolves with the port it listens on. */
   start(index: number): Promise<number> {
     const worker = new Worker(WORKER_MAIN, {
-      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index, releases: this.rel.current() },
+      workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index, releases: this.rel.current(), ghosts: this.rel.currentGhosts() },
     })
     this.live.add(worker)
     this.threads.attach(index, worker)
     return new Promise((resolve, reject) => {
       let listening = false
       worker.on('message', (m: WorkerMessage) => {
-        this.rel.onMessage(worker, m as unknown as ReleaseReply)
+        this.rel.onMessage(worker, m as unknown as ReleaseReply | GhostReport)
         if (m.type === 'listening') {
           this.rel.onListening(m.routes)
           listening = true
