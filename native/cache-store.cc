@@ -13,6 +13,7 @@
 #include "cache-shard.h"
 #include "cache.h"
 #include "util/hash.h"
+#include "util/named.h"
 
 namespace griddle {
 namespace cache {
@@ -69,40 +70,29 @@ std::shared_ptr<CacheStore> create(uint64_t maxBytes) {
   return std::make_shared<CacheStore>(maxBytes);
 }
 
-// The process-wide registry of named stores: the addon's one piece of global
-// state. Worker threads create and look up names concurrently, so every access
-// holds registryMutex(). Names are never removed (a named store lives until
-// the process exits), and both objects are deliberately leaked so that no
-// static destructor frees a store that a worker thread still uses at exit.
-static std::mutex& registryMutex() {
-  static auto* mu = new std::mutex;
-  return *mu;
-}
-
-static std::unordered_map<std::string, std::shared_ptr<CacheStore>>& registry() {
-  static auto* map = new std::unordered_map<std::string, std::shared_ptr<CacheStore>>;
-  return *map;
-}
+// Named stores (native/util/named.h): a name opened again must ask for the same size.
 
 int32_t acquire(std::string_view name, uint64_t maxBytes, std::shared_ptr<CacheStore>* out) {
   if (maxBytes == 0) return ACQUIRE_BAD_SIZE;
-  std::lock_guard<std::mutex> lock(registryMutex());
-  auto it = registry().find(std::string(name));
-  if (it != registry().end()) {
+  auto& r = NamedRegistry<CacheStore>::instance();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.map.find(std::string(name));
+  if (it != r.map.end()) {
     if (it->second->maxBytes() != maxBytes) return ACQUIRE_CONFLICT;
     *out = it->second;
     return ACQUIRE_OK;
   }
   auto store = create(maxBytes);
-  registry().emplace(std::string(name), store);
+  r.map.emplace(std::string(name), store);
   *out = std::move(store);
   return ACQUIRE_OK;
 }
 
 CacheStore* find(std::string_view name) {
-  std::lock_guard<std::mutex> lock(registryMutex());
-  auto it = registry().find(std::string(name));
-  return it == registry().end() ? nullptr : it->second.get();
+  auto& r = NamedRegistry<CacheStore>::instance();
+  std::lock_guard<std::mutex> lock(r.mu);
+  auto it = r.map.find(std::string(name));
+  return it == r.map.end() ? nullptr : it->second.get();
 }
 
 // hot path: measure before changing

@@ -2,21 +2,12 @@
 // compiler from the program lib/traffic/flags.ts writes to a Snapshot.
 #include "flags-store.h"
 
+#include "util/named.h"
+
 namespace griddle {
 namespace flags {
 
 namespace {
-
-// The process-wide registry of named stores, as for the cache's stores:
-// names live until exit, and both objects are leaked on purpose.
-std::mutex& registryMutex() {
-  static auto* mu = new std::mutex;
-  return *mu;
-}
-std::unordered_map<std::string, std::shared_ptr<FlagStore>>& registry() {
-  static auto* map = new std::unordered_map<std::string, std::shared_ptr<FlagStore>>;
-  return *map;
-}
 
 uint64_t seedAt(const double* p) {
   return static_cast<uint64_t>(static_cast<uint32_t>(p[0])) | static_cast<uint64_t>(static_cast<uint32_t>(p[1])) << 32;
@@ -67,10 +58,7 @@ void FlagStore::reclaim() {
 }
 
 std::shared_ptr<FlagStore> openStore(const std::string& name) {
-  std::lock_guard<std::mutex> lock(registryMutex());
-  auto& s = registry()[name];
-  if (!s) s = std::make_shared<FlagStore>();
-  return s;
+  return named<FlagStore>(name, [] { return std::make_shared<FlagStore>(); });
 }
 
 bool compile(FlagStore& store, const double* p, size_t n, napi_env env, napi_value names, uint32_t nameCount, Snapshot* s) {

@@ -2,6 +2,7 @@
 
 #include "router.h"
 #include "util/boundary.h"
+#include "util/named.h"
 
 namespace griddle {
 namespace release {
@@ -10,29 +11,6 @@ namespace {
 
 const napi_type_tag RELEASE_TAG = {0x67726964646c6506ULL, 0x72656c6561736500ULL};
 
-// The process-wide registry of named tables, as for the flag stores: names
-// live until exit, and both objects are leaked on purpose so that no static
-// destructor runs while a worker thread still dispatches.
-std::mutex& registryMutex() {
-  static auto* mu = new std::mutex;
-  return *mu;
-}
-std::unordered_map<std::string, std::shared_ptr<Table>>& registry() {
-  static auto* map = new std::unordered_map<std::string, std::shared_ptr<Table>>;
-  return *map;
-}
-
-bool argUtf8(napi_env env, napi_value v, const char* name, std::string* out) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
-    std::string msg = std::string("argument '") + name + "' must be a string";
-    throwType(env, "GRIDDLE_ERR_INVALID_ARG", msg.c_str());
-    return false;
-  }
-  out->assign(len, '\0');
-  napi_get_value_string_utf8(env, v, out->data(), len + 1, &len);
-  return true;
-}
 
 napi_value int32Value(napi_env env, int32_t v) {
   napi_value r;
@@ -126,10 +104,7 @@ static napi_value JS_releaseOpen(napi_env env, napi_callback_info info) {
   } else {
     std::string key;
     if (!argUtf8(env, argv[0], "name", &key)) return nullptr;
-    std::lock_guard<std::mutex> lock(registryMutex());
-    auto& slot = registry()[key];
-    if (!slot) slot = std::make_shared<Table>();
-    table = slot;
+    table = named<Table>(key, [] { return std::make_shared<Table>(); });  // one per serve() cluster
   }
   return taggedExternal(env, new std::shared_ptr<Table>(table), &RELEASE_TAG);
 }

@@ -5,6 +5,7 @@
 
 #include "stats-registry.h"
 #include "util/boundary.h"
+#include "util/named.h"
 
 namespace griddle {
 namespace stats {
@@ -23,31 +24,6 @@ inline void bump(std::atomic<uint64_t>& c, uint64_t by) {
   c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
 }
 
-// The process-wide registry of named statistics, as native/cache-store.cc
-// keeps named stores: every access holds the mutex; names are never removed
-// and both objects are leaked so that no static destructor runs while a
-// worker thread still records.
-std::mutex& namedMutex() {
-  static auto* mu = new std::mutex;
-  return *mu;
-}
-
-std::unordered_map<std::string, std::shared_ptr<Registry>>& named() {
-  static auto* map = new std::unordered_map<std::string, std::shared_ptr<Registry>>;
-  return *map;
-}
-
-bool argUtf8(napi_env env, napi_value v, const char* name, std::string* out) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
-    std::string msg = std::string("argument '") + name + "' must be a string";
-    throwType(env, "GRIDDLE_ERR_INVALID_ARG", msg.c_str());
-    return false;
-  }
-  out->assign(len, '\0');
-  napi_get_value_string_utf8(env, v, out->data(), len + 1, &len);
-  return true;
-}
 
 }  // namespace
 
@@ -174,10 +150,7 @@ static napi_value JS_statsOpen(napi_env env, napi_callback_info info) {
   } else {
     std::string key;
     if (!argUtf8(env, argv[0], "name", &key)) return nullptr;
-    std::lock_guard<std::mutex> lock(namedMutex());
-    auto& slot = named()[key];
-    if (!slot) slot = std::make_shared<Registry>();
-    registry = slot;
+    registry = named<Registry>(key, [] { return std::make_shared<Registry>(); });  // one per serve() cluster
   }
   Shard* shard = registry->lease();
   if (shard == nullptr) return throwError(env, "GRIDDLE_ERR_INVALID_ARG", "every stats shard of this registry is in use");

@@ -116,4 +116,16 @@ napi_value exportObject(napi_env env, napi_value exports, const char* name) {
   return obj;
 }
 
+bool argUtf8(napi_env env, napi_value v, const char* name, std::string* out) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) {
+    std::string msg = std::string("argument '") + name + "' must be a string";
+    throwType(env, "GRIDDLE_ERR_INVALID_ARG", msg.c_str());
+    return false;
+  }
+  out->assign(len, '\0');
+  napi_get_value_string_utf8(env, v, out->data(), len + 1, &len);
+  return true;
+}
+
 }  // namespace griddle

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace griddle {
 
@@ -15,6 +16,8 @@ napi_value throwType(napi_env env, const char* code, const char* message);
 napi_value throwError(napi_env env, const char* code, const char* message);
 
 bool argInt32(napi_env env, napi_value v, const char* name, int32_t* out);
+// A string argument as UTF-8 (names, versions: never on the hot path).
+bool argUtf8(napi_env env, napi_value v, const char* name, std::string* out);
 bool argDouble(napi_env env, napi_value v, const char* name, double* out);
 
 // Pointer and length of a TypedArray's bytes. The caller keeps the array alive.
