@@ -197,7 +197,7 @@ async function checkStatsd(d: Daemon, nodes: Started[], served: Served): Promise
 const why = nginxMissing()
 if (why !== null) console.log(`# reload-nginx: skipped: ${why}`)
 
-test('two griddle nodes behind nginx given one config assign every unit alike, one StatsD daemon counts each under its host tag, and a rolling reload fails no request', { skip: why ?? false, timeout: 180_000 }, async () => {
+test('two griddle nodes behind nginx given the same flags assign every unit alike, one StatsD daemon counts each under its host tag, and a rolling reload fails no request', { skip: why ?? false, timeout: 180_000 }, async () => {
   const dir = new TempDir()
   const d = await startDaemon()
   const nodes: Started[] = []
