@@ -17,6 +17,7 @@ export const FLAME_SCENARIOS: FlameScenario[] = [
   { name: 'users', script: 'users.js', paths: 'users', description: 'GET /users/:id, a fresh JSON object per request (handler, compiled serializer)' },
   { name: 'cached', script: 'cached.js', paths: 'cached', description: 'GET /users/:id over 100 hot ids, answered from the response cache by the dispatch call' },
   { name: 'flags', script: 'flags.js', paths: 'users', description: 'GET /users/:id, a fresh JSON object per request, with three flags (rollout and rule, value, variants) and an experiment evaluated in each' },
+  { name: 'ramp', script: 'ramp.js', paths: 'users', description: 'GET /users/:id while a release holds at 50 % (a handler version) and runs as a ghost on 10 % of the stable requests' },
 ]
 
 export function findFlameScenario(name: string): FlameScenario {

@@ -14,9 +14,9 @@ const perfProblem = await checkPerf().then(() => null, (err: Error) => err.messa
 if (perfProblem !== null) console.log(`# native-mode flame test skipped: ${perfProblem}`)
 const skipPerf = skipTools || (perfProblem === null ? false : `perf cannot record here: ${perfProblem.split('\n')[0]}`)
 
-function run(scenario: string, mode: 'js' | 'native'): { opts: FlameOptions, out: string } {
+function run(scenario: string, mode: 'js' | 'native', rate = 2000): { opts: FlameOptions, out: string } {
   const out = mkdtempSync(join(tmpdir(), 'griddle-flame-test-'))
-  const opts = parseFlameOptions([scenario, '--duration', '2', '--rate', '2000', '--mode', mode, '--out', out])
+  const opts = parseFlameOptions([scenario, '--duration', '2', '--rate', String(rate), '--mode', mode, '--out', out])
   assert.notEqual(opts, 'help')
   return { opts: opts as FlameOptions, out }
 }
@@ -53,6 +53,25 @@ test('a 2-second js-mode run of flags samples the handler that evaluates flags a
   }
 })
 
+test('a 2-second js-mode run of ramp samples both versions of the route and the ghost runs, with no errors', { skip: skipTools, timeout: 120_000 }, async () => {
+  // Each version's handler is a few µs of a request: at 2,000 req/s a 2-second run sampled each about 5 times, so this one runs at 5,000.
+  const { opts, out } = run('ramp', 'js', 5000)
+  try {
+    const r = await flame(opts)
+    const folded = readFileSync(r.folded, 'utf8')
+    // Release selection: dispatch sends about half the keyless requests to each version.
+    assert.ok(stacksWith(folded, /onRequest [^;]*;(.*;)?(\*|~|\^)?rampStable .*flamegraphs\/ramp\.js/) > 0, 'the stable version answers under onRequest')
+    assert.ok(stacksWith(folded, /onRequest [^;]*;(.*;)?(\*|~|\^)?rampCandidate .*flamegraphs\/ramp\.js/) > 0, 'the candidate answers under onRequest')
+    // Ghost runs start from a setImmediate, outside any request's stack.
+    const ghost = folded.split('\n').filter((l) => /lib\/traffic\/ghost\.js/.test(l) && !/onRequest /.test(l))
+    assert.ok(ghost.length > 0, 'ghost runs are sampled outside the request path')
+    assert.ok(r.load.completed > 0)
+    assert.equal(r.load.errors, 0, 'every answer of either version fits the schema')
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+})
+
 test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ frames in one graph', { skip: skipPerf, timeout: 120_000 }, async () => {
   const { opts, out } = run('cached', 'native')
   try {
@@ -69,7 +88,7 @@ test('a 2-second native-mode run of cached shows JS frames and the addon\'s C++ 
 })
 
 test('flame options refuse an unknown scenario, a bad mode and a bad duration', () => {
-  assert.throws(() => parseFlameOptions(['nope']), /unknown scenario "nope"; known: users, cached, flags/)
+  assert.throws(() => parseFlameOptions(['nope']), /unknown scenario "nope"; known: users, cached, flags, ramp/)
   assert.throws(() => parseFlameOptions(['users', '--mode', 'kernel']), /--mode must be js or native/)
   assert.throws(() => parseFlameOptions(['users', '--duration', 'soon']), /--duration must be a positive number/)
   assert.throws(() => parseFlameOptions([]), /give exactly one scenario/)

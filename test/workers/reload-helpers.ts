@@ -92,6 +92,8 @@ export interface LoadResult {
   builds: Map<string, number>
   /** The build of the latest answer. */
   latest: string
+  /** How many 200 answers each pid gave, for apps whose answers carry a `pid` (one per node behind a proxy). */
+  pids: Map<number, number>
 }
 
 /**
@@ -100,7 +102,7 @@ export interface LoadResult {
  */
 export function load(port: number, connections: number, maxMs = 60_000): { result: LoadResult, stop: () => Promise<LoadResult> } {
   const agent = new Agent({ keepAlive: true, maxSockets: connections })
-  const result: LoadResult = { ok: 0, failures: [], builds: new Map(), latest: '' }
+  const result: LoadResult = { ok: 0, failures: [], builds: new Map(), latest: '', pids: new Map() }
   let running = true
   const until = Date.now() + maxMs
   const one = (): Promise<void> => new Promise((resolve) => {
@@ -112,9 +114,10 @@ export function load(port: number, connections: number, maxMs = 60_000): { resul
         if (res.statusCode! >= 500) result.failures.push(`status ${res.statusCode}: ${body}`)
         else {
           result.ok++
-          const build = (JSON.parse(body) as { build: string }).build
+          const { build, pid } = JSON.parse(body) as { build: string, pid?: number }
           result.builds.set(build, (result.builds.get(build) ?? 0) + 1)
           result.latest = build
+          if (res.statusCode === 200 && typeof pid === 'number') result.pids.set(pid, (result.pids.get(pid) ?? 0) + 1)
         }
         resolve()
       })
