@@ -56,23 +56,7 @@ export class AppStats {
   snapshot(): StatsSnapshot {
     this.recorder.flush()
     this.sampler.publish()
-    const reading = this.native.read()
-    const c = this.sources.cache()
-    const threads = this.native.threads()
-    return {
-      time: Date.now(),
-      uptimeSeconds: (Date.now() - this.started) / 1000,
-      series: reading.series.map(({ buckets: _, ...s }) => s),
-      dropped: reading.dropped,
-      process: {
-        memory: memoryFigures(),
-        gc: this.sampler.gcFigures(),
-        threads,
-        cache: { bytes: c.bytes, entries: c.entries, hits: c.hits, misses: c.misses },
-        inFlight: this.sources.inFlight(),
-        openConnections: threads.reduce((n, t) => n + t.openConnections, 0),
-      },
-    }
+    return statsSnapshot(this.native, this.sampler, this.started, this.sources.cache(), this.sources.inFlight())
   }
 
   /** The q-quantile (0 < q ≤ 1) of a route pattern's latency in ms for one arm, or null without requests. */
@@ -96,5 +80,30 @@ export class AppStats {
   /** @internal */
   gc(): GcFigures {
     return this.sampler.gcFigures()
+  }
+}
+
+/**
+ * A snapshot of `stats` (every thread's shard merged) with the process
+ * figures: an app's own, or serve()'s main thread over its workers.
+ * inFlight: the app's count, or null to sum the threads' published ones.
+ */
+export function statsSnapshot(stats: Stats, sampler: ProcessSampler, started: number,
+  c: { bytes: number, entries: number, hits: number, misses: number }, inFlight: number | null): StatsSnapshot {
+  const reading = stats.read()
+  const threads = stats.threads()
+  return {
+    time: Date.now(),
+    uptimeSeconds: (Date.now() - started) / 1000,
+    series: reading.series.map(({ buckets: _, ...s }) => s),
+    dropped: reading.dropped,
+    process: {
+      memory: memoryFigures(),
+      gc: sampler.gcFigures(),
+      threads,
+      cache: { bytes: c.bytes, entries: c.entries, hits: c.hits, misses: c.misses },
+      inFlight: inFlight ?? threads.reduce((n, t) => n + t.inFlight, 0),
+      openConnections: threads.reduce((n, t) => n + t.openConnections, 0),
+    },
   }
 }

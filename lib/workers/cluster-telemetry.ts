@@ -7,8 +7,8 @@
  */
 import { Cache } from '../cache/cache.js'
 import { telemetryOptions, type TelemetryOptions } from '../telemetry/options.js'
-import type { StatsSnapshot } from '../telemetry/app-stats.js'
-import { ProcessSampler, memoryFigures } from '../telemetry/process.js'
+import { statsSnapshot, type StatsSnapshot } from '../telemetry/app-stats.js'
+import { ProcessSampler } from '../telemetry/process.js'
 import { Stats } from '../telemetry/stats.js'
 import { Telemetry, type TelemetryAddress } from '../telemetry/telemetry.js'
 import type { TelemetryView } from '../telemetry/admin-routes.js'
@@ -66,26 +66,9 @@ export class ClusterTelemetry {
   /** The whole process, merged over every worker; GC pauses are the main thread's. */
   snapshot(): StatsSnapshot {
     this.sampler.publish()
-    const reading = this.stats.read()
-    const threads = this.stats.threads()
-    const c = this.openCache().stats()
-    return {
-      time: Date.now(),
-      uptimeSeconds: (Date.now() - this.started) / 1000,
-      series: reading.series.map(({ buckets: _, ...s }) => s),
-      dropped: reading.dropped,
-      process: {
-        memory: memoryFigures(),
-        gc: this.sampler.gcFigures(),
-        threads,
-        cache: { bytes: c.bytes, entries: c.entries, hits: c.hits, misses: c.misses },
-        inFlight: threads.reduce((n, t) => n + t.inFlight, 0),
-        openConnections: threads.reduce((n, t) => n + t.openConnections, 0),
-      },
-    }
+    return statsSnapshot(this.stats, this.sampler, this.started, this.openCache().stats(), null)
   }
 
-  /** Starts what the options ask for: the StatsD flusher, the admin listener (with the dashboard's ring). */
   /** Admin routes beside telemetry's (the cluster's releases); call before start. */
   addRoutes(routes: readonly AdminRoute[]): void {
     this.telemetry.addRoutes(routes)
@@ -96,6 +79,7 @@ export class ClusterTelemetry {
     this.telemetry.useDebugger(debug)
   }
 
+  /** Starts what the options ask for: the StatsD flusher, the admin listener (with the dashboard's ring). */
   async start(): Promise<TelemetryAddress> {
     if (this.o.statsd !== null || this.o.admin !== null) this.sampler.start()
     return this.telemetry.start()
