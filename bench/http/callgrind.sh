@@ -7,7 +7,9 @@
 # ROOT is a built checkout (its dist/bench/http/servers/NAME.js is run, e.g.
 # griddle or uws-json); COUNT requests (default 20000) are sent one at a time
 # over one keep-alive connection by bench/http/sequential-client.mjs, from
-# outside valgrind, after a warm-up of 5000 (JIT tiers settle). Counters are
+# outside valgrind, after a warm-up of WARMUP (env, default 5000) so that the
+# JIT tiers settle; TurboFan compiling inside the window shows as start_thread
+# and baseline frames in the dump, and means WARMUP was too short. Counters are
 # zeroed after the warm-up and dumped after the measured requests, so start-up
 # and warm-up are not counted. Prints "NAME instructions/request"; the dump
 # (for callgrind_annotate) is left in OUT (default /tmp/callgrind.NAME.out).
@@ -28,7 +30,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 1 600); do grep -q READY "$log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.5; done
 grep -q READY "$log" || { cat "$log" >&2; exit 1; }
-node "$here/sequential-client.mjs" "$port" 5000
+node "$here/sequential-client.mjs" "$port" "${WARMUP:-5000}"
 callgrind_control -z "$pid" >/dev/null
 node "$here/sequential-client.mjs" "$port" "$count"
 callgrind_control -d "$pid" >/dev/null
