@@ -13,6 +13,9 @@
 # zeroed after the warm-up and dumped after the measured requests, so start-up
 # and warm-up are not counted. Prints "NAME instructions/request"; the dump
 # (for callgrind_annotate) is left in OUT (default /tmp/callgrind.NAME.out).
+# The environment reaches the server and the client: BENCH_ADMISSION=off
+# turns admission off in the griddle servers (it sheds under valgrind's
+# slow-down), SEQ_UNIT_HEADER=x-user gives each request its own unit key.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$1" && pwd)

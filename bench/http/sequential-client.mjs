@@ -6,13 +6,16 @@
 //   node bench/http/sequential-client.mjs PORT COUNT [PATH_PREFIX] [DISTINCT]
 //
 // Paths cycle PATH_PREFIX + 1 … DISTINCT (default /users/, 1000), as the HTTP
-// bench does. Exits 1 on a non-200 answer or a socket error.
+// bench does. With SEQ_UNIT_HEADER=x-user (env), request i also carries
+// `x-user: u<i>`, so that a unit-key split (a ramp, an experiment) is real.
+// Exits 1 on a non-200 answer or a socket error.
 import { connect } from 'node:net'
 
 const [port, count, prefix = '/users/', distinct = '1000'] = process.argv.slice(2)
 const total = Number(count)
+const unit = process.env.SEQ_UNIT_HEADER
 const lines = Array.from({ length: Number(distinct) },
-  (_, i) => Buffer.from(`GET ${prefix}${i + 1} HTTP/1.1\r\nHost: x\r\n\r\n`))
+  (_, i) => Buffer.from(`GET ${prefix}${i + 1} HTTP/1.1\r\nHost: x\r\n${unit ? `${unit}: u${i + 1}\r\n` : ''}\r\n`))
 
 const socket = connect(Number(port), '127.0.0.1')
 socket.setNoDelay(true)

@@ -27,6 +27,8 @@ export const SERVERS: readonly ServerEntry[] = [
   { name: 'fastify', label: 'fastify 5, response schema', module: 'fastify.js' },
   { name: 'node-http', label: 'node:http', module: 'node-http.js' },
   { name: 'griddle-flags', label: 'griddle, 20 flags + 2 experiments per request', module: 'griddle-flags.js' },
+  { name: 'griddle-unitkey', label: 'griddle, unit key from x-user, no releases', module: 'griddle-unitkey.js' },
+  { name: 'griddle-ramp-ghost', label: 'griddle, release ramping at 50 % + ghost runs on 10 %', module: 'griddle-ramp-ghost.js' },
 ]
 
 export function findServer(name: string): ServerEntry {

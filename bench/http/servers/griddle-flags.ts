@@ -21,7 +21,7 @@ const source = {
 }
 
 const model = readModel()
-const app = createApp({ unitKey: { header: 'host' }, flags: { source, attributes: { country: { header: 'x-country' } } } })
+const app = createApp({ ...(process.env.BENCH_ADMISSION === 'off' ? { admission: false } : {}), unitKey: { header: 'host' }, flags: { source, attributes: { country: { header: 'x-country' } } } })
 let sink = 0
 app.get('/users/:id', { schema: { response: { 200: userSchema } } }, (req) => {
   work()

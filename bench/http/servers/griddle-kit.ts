@@ -11,7 +11,7 @@ export interface Variant {
   /** Fill the response cache with this many MB of 2 KB entries no request asks for. */
   fillMb?: number
   /** Called with the app before it listens (telemetry off removes its end listener). */
-  configure?: (app: App) => void
+  configure?: (app: App) => void | Promise<void>
   /** Called with what listen() resolved (telemetry on hands the admin port to its scraper). */
   listening?: (address: Awaited<ReturnType<App['listen']>>) => void
 }
@@ -29,6 +29,9 @@ function fill(mb: number, maxBytes: number): void {
 export async function start(v: Variant): Promise<void> {
   const model = readModel()
   const options: AppOptions = { ...v.app }
+  // Under callgrind every request is ~50x slower and admission sheds (503):
+  // bench/http/callgrind.sh runs with BENCH_ADMISSION=off.
+  if (process.env.BENCH_ADMISSION === 'off') options.admission = false
   if (v.fillMb !== undefined) {
     const maxBytes = Math.ceil(v.fillMb * 1.25 + 64) * 1024 * 1024
     options.cache = { maxBytes, name: NAME }
@@ -40,7 +43,7 @@ export async function start(v: Variant): Promise<void> {
       work()
       return model.user(idOf(req.params.id as string))
     })
-  v.configure?.(app)
+  await v.configure?.(app)
   const port = benchPort()
   const address = await app.listen(port)
   v.listening?.(address)
