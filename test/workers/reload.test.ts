@@ -34,7 +34,7 @@ test('three reloads in a row under keep-alive load fail no request and switch th
 test('a broken new build is abandoned with its reason, and the old build keeps serving', async () => {
   const dir = new TempDir()
   const app = dir.file('app.js', appSource('good'))
-  const s = await start([app, '--workers', '1', '--port', '0', '--admin-port', '0'], { GRIDDLE_ADMIN_TOKEN: TOKEN })
+  const s = await start([app, '--workers', '1', '--port', '0', '--admin-port', '0', '--config', NO_SHEDDING(dir)], { GRIDDLE_ADMIN_TOKEN: TOKEN })
   const traffic = load(s.port, 4)
   try {
     assert.ok(await until(() => traffic.result.latest === 'good'))
