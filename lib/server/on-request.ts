@@ -91,7 +91,7 @@ function miss(core: Core, res: UwsResponse, start: number, method: string, path:
 export function requestHandler(core: Core, method: string, code: number, getCode: number, traffic: Traffic): UwsHandler {
   const head = method === 'HEAD'
   return function onRequest(res: UwsResponse, req: UwsRequest): void {
-    // A clock read costs about as much as the route lookup (bench/results/http.md): only a listener pays for it.
+    // A clock read costs about as much as the route lookup (bench/results/http-request-path.md): only a listener pays for it.
     const start = core.onEnd === null ? 0 : performance.now()
     const path = req.getUrl()
     if (badFraming(core, res, req, start, method, path)) return
