@@ -10,6 +10,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
 import { UsageError, type Command, type Io } from './command.js'
+import { adminBase } from './admin-url.js'
 
 const USAGE = `usage: griddle profile [cpu|heap|gc] --admin URL [--token T] [--seconds N] [--thread main|N|all] [-o FILE]
   Asks a running griddle server's admin listener for:
@@ -29,14 +30,7 @@ type Kind = 'cpu' | 'heap' | 'gc'
 const PATHS: Record<Kind, string> = { cpu: '/debug/profile', heap: '/debug/heap', gc: '/debug/gc' }
 
 function adminUrl(admin: string, kind: Kind): URL {
-  let base: URL
-  try {
-    base = new URL(admin)
-  } catch {
-    throw new UsageError(`--admin must be a URL such as http://127.0.0.1:9901, got "${admin}"`)
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--admin must be http or https, got ${base.protocol}`)
-  return new URL(PATHS[kind], base)
+  return new URL(PATHS[kind], adminBase(admin))
 }
 
 export function profileUrl(admin: string, seconds: number, thread: string | undefined, kind: Kind = 'cpu'): URL {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { UsageError, type Command } from './command.js'
+import { adminBase } from './admin-url.js'
 import { auditTable, listTable, statusText } from './releases-format.js'
 import type { AuditEntry, ReleaseStatus } from '../traffic/release-types.js'
 
@@ -83,18 +84,6 @@ function rampBody(v: Values): Record<string, unknown> {
     steps, minSamples: number(v, 'min-samples'), minStepMs: number(v, 'min-step-ms'), tickMs: number(v, 'tick-ms'),
     guards: Object.keys(guards).length > 0 ? guards : undefined,
   })
-}
-
-function adminBase(admin: string | undefined): URL {
-  if (admin === undefined) throw new UsageError('--admin URL is required')
-  let base: URL
-  try {
-    base = new URL(admin)
-  } catch {
-    throw new UsageError(`--admin must be a URL such as http://127.0.0.1:9901, got "${admin}"`)
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--admin must be http or https, got ${base.protocol}`)
-  return base
 }
 
 /** One admin API call; a non-2xx answer is an Error carrying the API's code and message. */
