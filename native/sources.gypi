@@ -8,6 +8,8 @@
     "cache-shard.cc",
     "cache-store.cc",
     "dispatch.cc",
+    "dispatch-cache.cc",
+    "dispatch-setup.cc",
     "dispatch-key.cc",
     "flags.cc",
     "flags-eval.cc",
