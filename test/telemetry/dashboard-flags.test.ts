@@ -1,15 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createApp } from 'griddle'
 import { request } from '../helpers/http.js'
+import { launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const TOKEN = 'dashboard-token-0123456789'
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 const SOURCE = {
   version: 'v-panel-7',
@@ -18,21 +13,11 @@ const SOURCE = {
 }
 
 test('the dashboard\'s flags panel shows the config version and the exposures per variant and arm of known traffic', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`no Chromium at ${CHROMIUM}`)
-    return
-  }
-  const puppeteer = (await import('puppeteer-core')).default
+  const chromium = await launchChromium(t)
+  if (chromium === null) return
   const app = createApp({ admin: { token: TOKEN }, admission: false, unitKey: { header: 'x-user-id' }, flags: { source: SOURCE } })
   app.get('/', (req) => [req.flags.isEnabled('roll'), req.flags.variant('button').name, req.experiment('home-layout')])
   const { port, admin } = await app.listen(0)
-  const profile = mkdtempSync(join(tmpdir(), 'griddle-chromium-'))
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
-  })
   try {
     const want = new Map<string, number>()
     const add = (k: string) => want.set(k, (want.get(k) ?? 0) + 1)
@@ -42,22 +27,17 @@ test('the dashboard\'s flags panel shows the config version and the exposures pe
       add(`flag button ${button}`)
       add(`experiment home-layout ${arm}`)
     }
-    const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', (e) => problems.push(String(e)))
+    const { page, problems } = await chromium.page({ width: 800, height: 600 })
     await page.goto(`http://127.0.0.1:${admin!.port}/?token=${TOKEN}`, { waitUntil: 'load' })
     await page.waitForSelector('#exposures tbody tr', { timeout: 10_000 })
     assert.match(await page.$eval('#flags-status', (el) => el.textContent ?? ''), /version v-panel-7 · object · loaded 20/)
     const rows = await page.$$eval('#exposures tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))
     const got = new Map(rows.filter((r) => Number(r[3]) > 0).map((r) => [`${r[0]} ${r[1]} ${r[2]}`, Number(r[3])]))
     assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...want].sort()))
-    mkdirSync(ARTIFACTS, { recursive: true })
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-flags.png'), fullPage: true })
+    await chromium.screenshot(page, 'dashboard-flags')
     assert.deepEqual(problems, [])
   } finally {
-    await browser.close()
+    await chromium.close()
     await app.close()
-    rmSync(profile, { recursive: true, force: true })
   }
 })

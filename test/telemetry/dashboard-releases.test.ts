@@ -1,19 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createApp, type App } from 'griddle'
 import { releaseRoutes } from '../../lib/admin/release-routes.js'
 import { Telemetry } from '../../lib/telemetry/telemetry.js'
 import { telemetryOptions } from '../../lib/telemetry/options.js'
 import type { AdminRoute } from '../../lib/admin/listener.js'
 import { TestReleases } from '../helpers/releases.js'
+import { launchChromium } from '../helpers/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const TOKEN = 'dashboard-releases-token-0123'
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url))
 
 /**
  * An admin listener with the app's telemetry routes and release routes over
@@ -49,29 +44,15 @@ function releasesWithFigures(): TestReleases {
 }
 
 test('the dashboard shows each release: state, percent, guard figures beside their limits, ghost mismatch examples', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.skip(`no Chromium at ${CHROMIUM}`)
-    return
-  }
-  const puppeteer = (await import('puppeteer-core')).default
+  const chromium = await launchChromium(t)
+  if (chromium === null) return
   const app = createApp()
   app.get('/users/:id', (req) => ({ id: req.params.id }))
   const releases = releasesWithFigures()
   const { telemetry, port: adminPort } = await mount(app, releaseRoutes(releases))
   const admin = { port: adminPort }
-  const profile = mkdtempSync(join(tmpdir(), 'griddle-chromium-'))
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`],
-  })
   try {
-    const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', (e) => problems.push(String(e)))
-    page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); void d.dismiss() })
-    await page.setViewport({ width: 1200, height: 1400 })
+    const { page, problems } = await chromium.page({ width: 1200, height: 1400 })
     await page.goto(`http://127.0.0.1:${admin!.port}/?token=${TOKEN}`, { waitUntil: 'load' })
     await page.waitForSelector('#releases[data-ready="true"] .release', { timeout: 10_000 })
     const panel = await page.$eval('#releases .release', (d) => ({
@@ -104,13 +85,11 @@ test('the dashboard shows each release: state, percent, guard figures beside the
     releases.get('GET /users/:id')!.rollback('p99 guard')
     await page.waitForFunction(() => document.querySelector('#releases .state')?.textContent?.includes('rolled-back'), { timeout: 10_000 })
     assert.match(await page.$eval('#releases .state', (e) => e.textContent!), /state rolled-back, 0 % of traffic; reason: p99 guard/)
-    mkdirSync(ARTIFACTS, { recursive: true })
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-releases.png'), fullPage: true })
+    await chromium.screenshot(page, 'dashboard-releases')
     assert.deepEqual(problems, [])
   } finally {
-    await browser.close()
+    await chromium.close()
     telemetry.stop()
     await app.close()
-    rmSync(profile, { recursive: true, force: true })
   }
 })
