@@ -113,17 +113,19 @@ export function endReply(core: Core, reply: Reply, kind: EndKind, status: number
   const req = reply[kRequest]
   const res = reply[kRes]
   const head = req !== null && req.method === 'HEAD'
-  if (res !== null) writeResponse(res, status, type, headers, payload, head, close || core.closing)
+  let written = 0
+  if (res !== null) written = writeResponse(res, status, type, headers, payload, head, close || core.closing)
   else kind = 'refresh'
   if (core.onEnd !== null) {
     const empty = res === null || head || status === 204 || status === 304
+    const bytes = empty ? 0 : written >= 0 ? written : byteLength(payload)
     const route = reply[kRouteId]
     core.ended.type = type
     core.ended.headers = headers
     // Without a route, reply[kRequest] is only a stub holding method and path.
     const method = req?.method ?? ''
     const mi = reply[kMethodIndex]
-    record(core, route, reply[kArm], method, mi >= 0 ? mi : methodIndex(method), status, kind, empty ? 0 : byteLength(payload), reply[kStart], route < 0 ? null : req, payload)
+    record(core, route, reply[kArm], method, mi >= 0 ? mi : methodIndex(method), status, kind, bytes, reply[kStart], route < 0 ? null : req, payload)
   }
   land(core, req)
 }

@@ -66,3 +66,19 @@ test('a request refused before the dispatch call has a start time too', async ()
     assert.ok(seen[0]!.start >= before && seen[0]!.start <= seen[0]!.seenAt)
   })
 })
+
+test('response bytes are the UTF-8 bytes sent, for strings and bytes alike', async () => {
+  const seen: Array<[number, number]> = []
+  await withApp((app) => {
+    ;(app as unknown as Record<symbol, (l: { onEnd(e: Ended): void }) => void>)[kOnEnd]!({ onEnd(e) { seen.push([e.status, e.bytes]) } })
+    app.get('/s', () => 'héllo €')
+    app.get('/b', () => Buffer.from('héllo'))
+  }, async (port) => {
+    const s = await request(port, '/s')
+    const b = await request(port, '/b')
+    assert.equal(s.text, 'héllo €')
+    for (let i = 0; i < 200 && seen.length < 2; i++) await sleep(5)
+    assert.deepEqual(seen, [[200, s.bytes.byteLength], [200, b.bytes.byteLength]])
+    assert.deepEqual(seen, [[200, 10], [200, 6]])
+  })
+})
