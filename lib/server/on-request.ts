@@ -16,7 +16,7 @@ import { kArm, kGhost, kRequest } from '../symbols.js'
 import { IO } from '../routing/dispatch.js'
 import { acceptMask } from '../cache/accept-encoding.js'
 import { cachedMiss, refreshStale } from '../cache/cached-request.js'
-import type { UwsHandler, UwsRequest, UwsResponse } from '../uws.js'
+import { READ_HOST, type UwsHandler, type UwsRequest, type UwsResponse } from '../uws.js'
 import { attachTraffic, type Traffic } from '../traffic/request-flags.js'
 import { methodIndex } from '../telemetry/stats.js'
 
@@ -41,8 +41,8 @@ function reject(core: Core, res: UwsResponse, start: number, method: string, pat
  * Framing uWS reads loosely (docs/transport.md): it reads xchunked, "gzip,
  * chunked" and CHUNKED as chunked, and waits forever on other codings. Only
  * one bare lower-case `chunked` is read; the rest is refused and the connection closed,
- * since its body cannot be delimited (RFC 9112 §6.1). So is a request without
- * Host, which the uWS build for Node 20 leaves unanswered.
+ * since its body cannot be delimited (RFC 9112 §6.1). On the uWS build for
+ * Node 20 an empty Host is refused too (lib/uws.ts READ_HOST).
  */
 function badFraming(core: Core, res: UwsResponse, req: UwsRequest, method: string, path: string): boolean {
   const te = req.getHeader('transfer-encoding')
@@ -53,8 +53,8 @@ function badFraming(core: Core, res: UwsResponse, req: UwsRequest, method: strin
     reject(core, res, performance.now(), method, path, err, null, true)
     return true
   }
-  // uWS cannot tell an empty Host from a missing one: both are refused.
-  if (req.getHeader('host').length === 0) {
+  // An empty Host, on the one build that does not refuse a missing one itself (lib/uws.ts READ_HOST).
+  if (READ_HOST && req.getHeader('host').length === 0) {
     reject(core, res, performance.now(), method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
     return true
   }
