@@ -42,7 +42,7 @@ export class Reply {
   readonly [kRes]: UwsResponse | null;
   /** The route id, or -1 when no route matched. */
   readonly [kRouteId]: number;
-  /** performance.now() when the request arrived, or 0 (see Ended.start). */
+  /** When the request arrived, on performance.now()'s scale (see Ended.start); 0 for a ghost run's reply. */
   readonly [kStart]: number;
   /** telemetry: the method's statistics index (lib/telemetry/stats.ts METHODS), or -1 to look it up at the end. */
   readonly [kMethodIndex]: number;
