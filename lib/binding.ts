@@ -55,6 +55,7 @@ export interface DispatchLayout {
   readonly ROUTE_EXPERIMENTS_MAX: number
   readonly IO_ARM: number
   readonly IO_GHOST: number
+  readonly IO_START: number
   readonly KEY_ARM: number
   readonly HIT_MISS: number
   readonly HIT_TOO_LARGE: number
@@ -123,7 +124,7 @@ export interface NativeBinding {
   cacheStats(cache: CacheGetInto, out: Float64Array): void
   cacheMaxEntryBytes(cache: CacheGetInto): number
   cacheClose(cache: CacheGetInto): void
-  dispatchCreate(router: RouterLookup, cache: CacheGetInto | null, io: Int32Array, out: Uint8Array): Dispatch
+  dispatchCreate(router: RouterLookup, cache: CacheGetInto | null, io: Int32Array, out: Uint8Array, nowMs: number): Dispatch
   dispatchKey(dispatcher: Dispatch, method: number, path: string, query?: string, arm?: number): string
   dispatchCustomKey(dispatcher: Dispatch, routeId: number, key: string): string
   dispatchProbe(dispatcher: Dispatch, key: string, ifNoneMatch?: string): void

@@ -127,6 +127,18 @@ export const UWS_SOURCE = loaded.from
 export const STRINGS_AS_BYTES = Number(process.versions.modules) >= 137
 
 /**
+ * Whether griddle reads Host per request (on-request.ts badFraming).
+ * Measured on each pinned build (2026-12-02, bench/results/http-request-path.md):
+ * a request without Host never reaches JavaScript (Node 20's build holds it,
+ * 22's and 24's answer 400 and close), and an empty `Host:` reaches it on
+ * every build. The builds for Node 22 and later (ABI 127+) refuse the
+ * missing Host themselves, so there the read (~770 instructions) is skipped
+ * and an empty Host, valid by RFC 9110 §7.2's grammar, is served; on the
+ * Node 20 build, which leaves the missing one unanswered, the read stays.
+ */
+export const READ_HOST = Number(process.versions.modules) < 127
+
+/**
  * A new uWS app. The first call on a thread also silences uWS's own
  * `uWebSockets: 20` response header on that thread's loop: it advertises the
  * server's software to every client and griddle has no use for it.

@@ -8,6 +8,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 
 #include "cache.h"
@@ -34,7 +35,15 @@ struct Dispatcher {
   std::shared_ptr<stats::Writer> stats;  // statistics: where waiting outcomes are recorded, or null
   std::unique_ptr<flags::RouteArms> arms;  // experiments on cached routes, or null
   std::unique_ptr<release::Reader> releases;  // releases: this thread's reader of the release table, or null
+  int64_t originNs = 0;  // statistics: CLOCK_MONOTONIC at performance.now() == 0 (see JS_dispatchCreate)
 };
+
+// CLOCK_MONOTONIC in ns: the clock performance.now() reads (libuv's uv_hrtime).
+inline int64_t monotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
 
 
 // The dispatcher a JS_dispatch* call names (its dispatch function), or null with a TypeError pending.

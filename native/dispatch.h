@@ -37,12 +37,18 @@ struct DispatchIo {
     // releases (native/release.h): the version chosen for this request
     ARM,            // out: the arm id of the version to run (0: the route has no release)
     GHOST,          // out: 1 when the candidate also runs as a ghost after the answer
+    // statistics: when the dispatch call began, a double (ms, on performance.now()'s
+    // scale) over two slots, 8-byte aligned so JS reads it through a Float64Array view
+    START,
+    START_HIGH_,
     SIZE
   };
   static constexpr int32_t HIT_MISS = -1;       // a miss, or a route that is not cached
   static constexpr int32_t HIT_TOO_LARGE = -2;  // an entry larger than the output buffer
   static constexpr int32_t TYPE_LENGTH_MASK = 0xff;
 };
+
+static_assert(DispatchIo::START % 2 == 0, "io[START] must be 8-byte aligned");
 
 // Encodings, as io and the accept mask use them.
 enum Encoding : int32_t { ENCODING_IDENTITY = 0, ENCODING_GZIP = 1, ENCODING_BR = 2 };

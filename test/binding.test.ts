@@ -124,9 +124,11 @@ test('each native module exports its own layout, every slot inside its array', (
   assert.equal(R.OUT_LENGTH, R.OUT_PAIRS + 2 * R.MAX_PARAMS)
   const D = native.DISPATCH
   const io = [D.IO_METHOD, D.IO_FALLBACK, D.IO_ACCEPT, D.IO_ROUTE, D.IO_MATCHED, D.IO_HIT, D.IO_STATUS, D.IO_TYPE,
-    D.IO_ENCODING, D.IO_NOT_MODIFIED, D.IO_STALE, D.IO_UNIT_LO, D.IO_UNIT_HI, D.IO_UNIT_SET, D.IO_EXP_ARM, D.IO_EXP_SEQ, D.IO_ARM, D.IO_GHOST]
+    D.IO_ENCODING, D.IO_NOT_MODIFIED, D.IO_STALE, D.IO_UNIT_LO, D.IO_UNIT_HI, D.IO_UNIT_SET, D.IO_EXP_ARM, D.IO_EXP_SEQ, D.IO_ARM, D.IO_GHOST,
+    D.IO_START, D.IO_START + 1]
   assert.deepEqual([...io].sort((a, b) => a - b), io.map((_, i) => i), 'io slots are distinct and dense')
   assert.equal(D.IO_SIZE, io.length)
+  assert.equal(D.IO_START % 2, 0, 'the start time (a double) is 8-byte aligned')
   // The statistics slots follow the dispatch slots (native/dispatch.h).
   assert.equal(D.IO_STATS_COUNT, D.IO_SIZE)
   assert.equal(D.IO_STATS_FIRST, D.IO_SIZE + 1)

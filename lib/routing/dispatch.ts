@@ -3,6 +3,7 @@
  * request (route lookup plus, for a cached route, the cache probe with the
  * body copied into `out`), and the cache operations keyed the same way.
  */
+import { performance } from 'node:perf_hooks'
 import { native, type Dispatch, type FlagsEval } from '../binding.js'
 import type { Cache } from '../cache/cache.js'
 import { GriddleError } from '../errors.js'
@@ -22,6 +23,8 @@ export const IO = {
   EXP_ARM: L.IO_EXP_ARM, EXP_SEQ: L.IO_EXP_SEQ,
   /** releases: the arm id of the version to run (0: no release on the route), and the ghost bit. */
   ARM: L.IO_ARM, GHOST: L.IO_GHOST,
+  /** statistics: when the dispatch call began (a double over two slots): read it through Dispatcher.start. */
+  START: L.IO_START,
 } as const
 
 /** IO.EXP_ARM when an arm needs JavaScript (an audience): the request neither probes nor stores. */
@@ -74,6 +77,8 @@ export interface StoreOptions {
 
 export class Dispatcher {
   readonly io: Int32Array
+  /** `clock[0]`: performance.now() when the last dispatch call began, written natively (io[IO.START]). */
+  readonly clock: Float64Array
   readonly out: Uint8Array
   /** The ETag of the last hit: a fixed view of the start of `out`. */
   readonly etagView: Uint8Array
@@ -96,11 +101,13 @@ export class Dispatcher {
     this.router = router
     // The dispatch slots, then the statistics slots where finished requests wait to be recorded (native/dispatch.h).
     this.io = new Int32Array(new ArrayBuffer(L.IO_TOTAL * 4))
+    this.clock = new Float64Array(this.io.buffer, L.IO_START * 4, 1)
     this.out = new Uint8Array(new ArrayBuffer(L.OUT_HEADER_MAX + maxBodyBytes))
     this.etagView = this.out.subarray(0, ETAG_TEXT)
     const handle = cache === null ? null : cache[kCacheHandle]
     if (cache !== null && handle === null) throw new GriddleError('GRIDDLE_ERR_CACHE_CLOSED', 'the response cache is closed')
-    this.dispatch = native.dispatchCreate(router[kLookup], handle, this.io, this.out)
+    // The native clock's origin is calibrated against this one reading (native/dispatch.cc).
+    this.dispatch = native.dispatchCreate(router[kLookup], handle, this.io, this.out, performance.now())
   }
 
   /** Sets a route's cache mode, published with the router's other changes (Router [kPublish]). */

@@ -115,10 +115,9 @@ export class Admission {
    * hot path: whether a new request must be shed, given the requests pending
    * (handlers in flight plus bodies being read).
    */
-  overloaded(pending: number): boolean {
+  overloaded(pending: number, now = performance.now()): boolean {
     if (this.lagging || (this.maxInFlight > 0 && pending - this.readers.size >= this.maxInFlight)) return true
     if (this.maxQueueMs === 0) return false
-    const now = performance.now()
     if (!this.inTurn) {
       // The first request of a loop turn: the turn ends when the check phase runs.
       this.inTurn = true

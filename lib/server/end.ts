@@ -8,7 +8,8 @@
  */
 import type { Core, RouteEntry } from './core.js'
 import { JSON_TYPE } from './payload.js'
-import { ABORTED, SENT, type Reply } from './reply.js'
+import { ABORTED, kMethodIndex, SENT, type Reply } from './reply.js'
+import { METHOD_OTHER, methodIndex } from '../telemetry/stats.js'
 import type { Request } from './request.js'
 import { byteLength, writeResponse } from './wire.js'
 import { sendHit } from '../cache/hit.js'
@@ -38,15 +39,18 @@ export class Ended {
   /** releases: the arm id of the version that answered (0: the route has no release). */
   arm = 0
   method = ''
+  /** The method's index in lib/telemetry/stats.ts METHODS (METHOD_OTHER for any other). */
+  methodIndex = METHOD_OTHER
   /** The status sent, or 0 when nothing was (aborted). */
   status = 0
   kind: EndKind = 'miss'
   /** Body bytes handed to uWS (0 for HEAD, 204, 304 and aborted). */
   bytes = 0
   /**
-   * performance.now() when the request arrived. Taken only while a listener
-   * is installed (a clock read costs about as much as a route lookup):
-   * 0 for a request that arrived before the listener was.
+   * When the request arrived, on performance.now()'s scale: read natively at
+   * the start of the dispatch call (native/dispatch.cc), or by JavaScript for
+   * a request refused before it (bad framing, an over-long or bad URL).
+   * Every request has one, listener or not.
    */
   start = 0
   /** The request, or null when none was built (hits, shed, answers without a route). Valid only during onEnd. */
@@ -62,12 +66,13 @@ export interface EndListener {
   onEnd(ended: Ended): void
 }
 
-function record(core: Core, route: number, arm: number, method: string, status: number, kind: EndKind, bytes: number, start: number,
+function record(core: Core, route: number, arm: number, method: string, mi: number, status: number, kind: EndKind, bytes: number, start: number,
   req: Request | null, body: string | Uint8Array | ArrayBuffer | null): void {
   const e = core.ended
   e.route = route
   e.arm = arm
   e.method = method
+  e.methodIndex = mi
   e.status = status
   e.kind = kind
   e.bytes = bytes
@@ -108,38 +113,42 @@ export function endReply(core: Core, reply: Reply, kind: EndKind, status: number
   const req = reply[kRequest]
   const res = reply[kRes]
   const head = req !== null && req.method === 'HEAD'
-  if (res !== null) writeResponse(res, status, type, headers, payload, head, close || core.closing)
+  let written = 0
+  if (res !== null) written = writeResponse(res, status, type, headers, payload, head, close || core.closing)
   else kind = 'refresh'
   if (core.onEnd !== null) {
     const empty = res === null || head || status === 204 || status === 304
+    const bytes = empty ? 0 : written >= 0 ? written : byteLength(payload)
     const route = reply[kRouteId]
     core.ended.type = type
     core.ended.headers = headers
     // Without a route, reply[kRequest] is only a stub holding method and path.
-    record(core, route, reply[kArm], req?.method ?? '', status, kind, empty ? 0 : byteLength(payload), reply[kStart], route < 0 ? null : req, payload)
+    const method = req?.method ?? ''
+    const mi = reply[kMethodIndex]
+    record(core, route, reply[kArm], method, mi >= 0 ? mi : methodIndex(method), status, kind, bytes, reply[kStart], route < 0 ? null : req, payload)
   }
   land(core, req)
 }
 
 /** Ends a request from the hit the last dispatch or probe found; `reply` is null when none was built. */
 export function endHit(core: Core, res: UwsResponse, entry: RouteEntry, route: number, arm: number, method: string, start: number,
-  reply: Reply | null, kind: 'hit' | 'stale'): void {
+  reply: Reply | null, kind: 'hit' | 'stale', mi = -1): void {
   if (reply !== null) settle(core, reply)
   const head = method === 'HEAD'
   const status = sendHit(core.dispatcher, res, entry.cache!, head, core.closing)
   if (core.onEnd !== null) {
     const d = core.dispatcher
     const empty = head || status === 304
-    record(core, route, arm, method, status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
+    record(core, route, arm, method, mi >= 0 ? mi : methodIndex(method), status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
   }
 }
 
 /** Ends a request refused before any handler ran (no reply was built). */
-export function endShed(core: Core, res: UwsResponse, route: number, arm: number, method: string, start: number,
+export function endShed(core: Core, res: UwsResponse, route: number, arm: number, method: string, mi: number, start: number,
   headers: string[], payload: string): void {
   const head = method === 'HEAD'
   writeResponse(res, 503, JSON_TYPE, headers, payload, head, core.closing)
-  if (core.onEnd !== null) record(core, route, arm, method, 503, 'shed', head ? 0 : payload.length, start, null, payload)
+  if (core.onEnd !== null) record(core, route, arm, method, mi, 503, 'shed', head ? 0 : payload.length, start, null, payload)
 }
 
 /** Ends a request whose client went away before its answer: nothing is written. */
@@ -149,7 +158,11 @@ export function endAborted(core: Core, reply: Reply): void {
   core.pending.delete(reply)
   reply[kController]?.abort()
   const req = reply[kRequest]
-  if (core.onEnd !== null) record(core, reply[kRouteId], reply[kArm], req?.method ?? '', 0, 'aborted', 0, reply[kStart], req, null)
+  if (core.onEnd !== null) {
+    const method = req?.method ?? ''
+    const mi = reply[kMethodIndex]
+    record(core, reply[kRouteId], reply[kArm], method, mi >= 0 ? mi : methodIndex(method), 0, 'aborted', 0, reply[kStart], req, null)
+  }
   // A cache fill whose client left will never answer: let the requests
   // waiting for it go on (each probes again, then runs the handler).
   land(core, req)

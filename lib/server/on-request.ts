@@ -16,8 +16,9 @@ import { kArm, kGhost, kRequest } from '../symbols.js'
 import { IO } from '../routing/dispatch.js'
 import { acceptMask } from '../cache/accept-encoding.js'
 import { cachedMiss, refreshStale } from '../cache/cached-request.js'
-import type { UwsHandler, UwsRequest, UwsResponse } from '../uws.js'
+import { READ_HOST, type UwsHandler, type UwsRequest, type UwsResponse } from '../uws.js'
 import { attachTraffic, type Traffic } from '../traffic/request-flags.js'
+import { methodIndex } from '../telemetry/stats.js'
 
 /** Methods whose route answers, for a path, in the order routes were added (slow path). */
 export function allowedMethods(core: Core, path: string): string[] {
@@ -40,21 +41,21 @@ function reject(core: Core, res: UwsResponse, start: number, method: string, pat
  * Framing uWS reads loosely (docs/transport.md): it reads xchunked, "gzip,
  * chunked" and CHUNKED as chunked, and waits forever on other codings. Only
  * one bare lower-case `chunked` is read; the rest is refused and the connection closed,
- * since its body cannot be delimited (RFC 9112 §6.1). So is a request without
- * Host, which the uWS build for Node 20 leaves unanswered.
+ * since its body cannot be delimited (RFC 9112 §6.1). On the uWS build for
+ * Node 20 an empty Host is refused too (lib/uws.ts READ_HOST).
  */
-function badFraming(core: Core, res: UwsResponse, req: UwsRequest, start: number, method: string, path: string): boolean {
+function badFraming(core: Core, res: UwsResponse, req: UwsRequest, method: string, path: string): boolean {
   const te = req.getHeader('transfer-encoding')
   if (te.length > 0 && (te !== 'chunked' || codingLines(req) > 1)) {
     const err = te === 'chunked' || te.toLowerCase() !== 'chunked'
       ? new GriddleError('GRIDDLE_ERR_NOT_IMPLEMENTED', `Transfer-Encoding ${JSON.stringify(te)}: only one "chunked" is read`)
       : new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'Transfer-Encoding must be the lower-case "chunked"')
-    reject(core, res, start, method, path, err, null, true)
+    reject(core, res, performance.now(), method, path, err, null, true)
     return true
   }
-  // uWS cannot tell an empty Host from a missing one: both are refused.
-  if (req.getHeader('host').length === 0) {
-    reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
+  // An empty Host, on the one build that does not refuse a missing one itself (lib/uws.ts READ_HOST).
+  if (READ_HOST && req.getHeader('host').length === 0) {
+    reject(core, res, performance.now(), method, path, new GriddleError('GRIDDLE_ERR_BAD_REQUEST', 'missing Host header'), null, true)
     return true
   }
   return false
@@ -90,18 +91,19 @@ function miss(core: Core, res: UwsResponse, start: number, method: string, path:
  */
 export function requestHandler(core: Core, method: string, code: number, getCode: number, traffic: Traffic): UwsHandler {
   const head = method === 'HEAD'
+  // telemetry: the statistics' method index, known once per handler.
+  const mi = methodIndex(method)
   return function onRequest(res: UwsResponse, req: UwsRequest): void {
-    // A clock read costs about as much as the route lookup (bench/results/http-request-path.md): only a listener pays for it.
-    const start = core.onEnd === null ? 0 : performance.now()
     const path = req.getUrl()
-    if (badFraming(core, res, req, start, method, path)) return
+    // Refusals before the dispatch call read their start time here (a slow path).
+    if (badFraming(core, res, req, method, path)) return
     const rawQuery = req.getQuery()
     const length = rawQuery === undefined ? path.length : path.length + 1 + rawQuery.length
     if (length > core.maxUrlLength) {
-      return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', `${length} characters, the limit is ${core.maxUrlLength}`))
+      return reject(core, res, performance.now(), method, path, new GriddleError('GRIDDLE_ERR_URL_TOO_LONG', `${length} characters, the limit is ${core.maxUrlLength}`))
     }
     // uWS refuses the other control characters in the request line itself.
-    if (path.includes('\u007f')) return reject(core, res, start, method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'control character in the path'))
+    if (path.includes('\u007f')) return reject(core, res, performance.now(), method, path, new GriddleError('GRIDDLE_ERR_BAD_URL', 'control character in the path'))
     const io = core.dispatcher.io
     io[IO.METHOD] = code
     io[IO.FALLBACK] = head ? getCode : -1
@@ -114,6 +116,8 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     // flags: dispatch hashes the unit key once (lib/traffic).
     const unitKey = traffic.hashing ? traffic.readKey(req) : undefined
     core.dispatcher.dispatch(path, rawQuery, inm, unitKey)
+    // When the dispatch call began, read natively (native/dispatch.cc): no JS clock call per request.
+    const start = core.dispatcher.clock[0]!
     const id = io[IO.ROUTE]!
     if (id < 0) return miss(core, res, start, method, path, id)
     const entry = core.entries[id]!
@@ -122,16 +126,16 @@ export function requestHandler(core: Core, method: string, code: number, getCode
     const arm = io[IO.ARM]!
     if (hit) {
       const stale = io[IO.STALE] !== 0
-      endHit(core, res, entry, id, arm, method, start, null, stale ? 'stale' : 'hit')
+      endHit(core, res, entry, id, arm, method, start, null, stale ? 'stale' : 'hit', mi)
       if (!stale) return
-    } else if (core.admission !== null && entry.shedding && core.admission.overloaded(core.pending.size)) {
-      return shed(core, res, id, arm, method, start)
+    } else if (core.admission !== null && entry.shedding && core.admission.overloaded(core.pending.size, start)) {
+      return shed(core, res, id, arm, method, mi, start)
     }
     const ghost = io[IO.GHOST]!
     const params = entry.params(path, core.out)
     const headers = copyHeaders(req)
     // After a stale hit the request lives on as the background refresh, with no socket.
-    const reply = new Reply(hit ? null : res, id, start)
+    const reply = new Reply(hit ? null : res, id, start, mi)
     reply[kArm] = arm
     // A stale hit's refresh answers nobody: no ghost run compares with it.
     if (!hit) reply[kGhost] = ghost
@@ -147,12 +151,12 @@ export function requestHandler(core: Core, method: string, code: number, getCode
 }
 
 /** 503 with Retry-After, before any handler runs. */
-function shed(core: Core, res: UwsResponse, route: number, arm: number, method: string, start: number): void {
+function shed(core: Core, res: UwsResponse, route: number, arm: number, method: string, mi: number, start: number): void {
   const admission = core.admission!
   admission.shed++
   // A refusal must cost far less than an answer, or shedding buys nothing:
   // no Error (its stack trace alone costs microseconds), a body built once.
-  endShed(core, res, route, arm, method, start, ['retry-after', admission.retryAfter], OVERLOADED_BODY)
+  endShed(core, res, route, arm, method, mi, start, ['retry-after', admission.retryAfter], OVERLOADED_BODY)
 }
 
 const OVERLOADED_BODY = errorPayload(503, ERRORS.GRIDDLE_ERR_OVERLOADED.message, 'GRIDDLE_ERR_OVERLOADED')

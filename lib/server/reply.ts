@@ -9,6 +9,9 @@ import { kArm, kController, kDeadline, kGhost, kHeaders, kRequest, kRes, kRouteI
 import { TOKEN } from '../util/http-token.js'
 import type { UwsResponse } from '../uws.js'
 
+/** The reply's statistics method index (set by the request handler, which knows it). */
+export const kMethodIndex = Symbol('methodIndex')
+
 /** Request states, kept on the reply. */
 export const OPEN = 0
 export const SENT = 1
@@ -39,13 +42,16 @@ export class Reply {
   readonly [kRes]: UwsResponse | null;
   /** The route id, or -1 when no route matched. */
   readonly [kRouteId]: number;
-  /** performance.now() when the request arrived, or 0 (see Ended.start). */
+  /** When the request arrived, on performance.now()'s scale (see Ended.start); 0 for a ghost run's reply. */
   readonly [kStart]: number;
+  /** telemetry: the method's statistics index (lib/telemetry/stats.ts METHODS), or -1 to look it up at the end. */
+  readonly [kMethodIndex]: number;
 
-  constructor(res: UwsResponse | null, route: number, start: number) {
+  constructor(res: UwsResponse | null, route: number, start: number, methodIndex = -1) {
     this[kRes] = res
     this[kRouteId] = route
     this[kStart] = start
+    this[kMethodIndex] = methodIndex
   }
 
   /** Sets the status code (200–599: a 1xx code is not a final answer). */

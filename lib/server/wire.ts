@@ -15,10 +15,13 @@ export function byteLength(payload: string | Uint8Array | ArrayBuffer): number {
 
 /**
  * Writes status, headers and body. `head` answers without the body but with
- * its length; `close` asks uWS to close the connection afterwards.
+ * its length; `close` asks uWS to close the connection afterwards. Returns
+ * the body bytes written when that cost nothing to know (bytes, or a string
+ * made bytes for uWS), else -1: telemetry's byteLength is then needed only
+ * for a string on the builds that take strings (bench/results/http-request-path.md).
  */
 export function writeResponse(res: UwsResponse, status: number, type: string | null, extra: string[] | null,
-  payload: string | Uint8Array | ArrayBuffer, head: boolean, close: boolean): void {
+  payload: string | Uint8Array | ArrayBuffer, head: boolean, close: boolean): number {
   if (status !== 200) res.writeStatus(STATUS_LINES[status]!)
   // 204 and 304 never carry a body (RFC 9110 §15.3.5, §15.4.5), whatever the handler returned, so no type either.
   const empty = status === 204 || status === 304
@@ -26,11 +29,23 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   if (extra !== null) for (let i = 0; i < extra.length; i += 2) res.writeHeader(extra[i]!, extra[i + 1]!)
   if (empty) {
     endEmpty(res, close)
-  } else if (head) {
-    endHead(res, byteLength(payload), close)
-  } else {
-    res.end(STRINGS_AS_BYTES && typeof payload === 'string' ? Buffer.from(payload) : payload, close)
+    return 0
   }
+  if (head) {
+    endHead(res, byteLength(payload), close)
+    return 0
+  }
+  if (typeof payload !== 'string') {
+    res.end(payload, close)
+    return payload.byteLength
+  }
+  if (!STRINGS_AS_BYTES) {
+    res.end(payload, close)
+    return -1
+  }
+  const bytes = Buffer.from(payload)
+  res.end(bytes, close)
+  return bytes.byteLength
 }
 
 export function noop(): void {}

@@ -6,9 +6,7 @@
  */
 import type { Ended, EndListener } from '../server/end.js'
 import type { RouteEntry } from '../server/core.js'
-import { KIND, METHOD_OTHER, METHODS, type Recorder } from './stats.js'
-
-const METHOD_INDEX = new Map<string, number>(METHODS.map((m, i) => [m, i]))
+import { KIND, type Recorder } from './stats.js'
 
 export class StatsListener implements EndListener {
   constructor(private readonly recorder: Recorder, private readonly entries: readonly RouteEntry[]) {}
@@ -21,6 +19,6 @@ export class StatsListener implements EndListener {
     else if (e.kind === 'stale') kind = KIND.STALE
     else if (e.kind === 'shed') kind = KIND.SHED
     else if (e.kind === 'miss' && e.route >= 0 && this.entries[e.route]?.cache != null) kind = KIND.MISS
-    this.recorder.end(e.route, METHOD_INDEX.get(e.method) ?? METHOD_OTHER, e.status, kind, e.start, e.bytes, e.arm)
+    this.recorder.end(e.route, e.methodIndex, e.status, kind, e.start, e.bytes, e.arm)
   }
 }

@@ -205,3 +205,16 @@ test('routes for methods without a uWS register call, such as PURGE, are reachab
     assert.equal(status(await raw(port, 'PURGE /hello/1 HTTP/1.1\r\nHost: x\r\n\r\n', 300)), 405)
   })
 })
+
+test('a missing Host never reaches a handler; an empty one gets 400 on the Node 20 build and is served on later ones', async () => {
+  let ran = 0
+  await withApp((app) => { app.get('/h', () => { ran++; return 'ok' }) }, async (port) => {
+    const missing = await raw(port, 'GET /h HTTP/1.1\r\n\r\n', 500)
+    assert.equal(ran, 0)
+    assert.ok(NODE20_BUILD ? missing.text === '' : status(missing) === 400, JSON.stringify(missing.text.slice(0, 40)))
+    const empty = await raw(port, 'GET /h HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')
+    assert.equal(status(empty), NODE20_BUILD ? 400 : 200)
+    assert.equal(ran, NODE20_BUILD ? 0 : 1)
+    assert.equal(empty.end, 'closed')
+  })
+})
