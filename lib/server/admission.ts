@@ -76,17 +76,14 @@ export class Admission {
   private aboveSince = 0
   /** True while a standing queue is being shed. */
   private dropping = false
-  private readonly endTurn = (): void => {
-    const now = performance.now()
-    this.inTurn = false
-    this.turnEnd = now
-    if (now - this.turnStart <= this.maxQueueMs) {
-      this.aboveSince = 0
-      this.dropping = false
-    } else if (this.aboveSince === 0) {
-      this.aboveSince = this.turnStart
-    }
-  }
+  /**
+   * Until when a turn past the target sheds again at once: an interval after
+   * the last shed request (CoDel's re-entry while it was dropping recently).
+   * Shedding makes turns short, and one short turn ends the dropping state;
+   * without this, the queue would have to stand a whole interval again.
+   */
+  private resumeUntil = 0
+  private readonly scheduledEnd = (): void => this.endTurn(performance.now())
   /** Bodies being read, with the bytes each counts for. */
   private readonly readers = new Map<Reader, number>()
   private readerBytes = 0
@@ -113,12 +110,11 @@ export class Admission {
 
   /**
    * hot path: whether a new request must be shed, given the requests pending
-   * (handlers in flight plus bodies being read).
+   * (handlers in flight plus bodies being read) and the time it was taken up.
    */
-  overloaded(pending: number): boolean {
+  overloaded(pending: number, now = performance.now()): boolean {
     if (this.lagging || (this.maxInFlight > 0 && pending - this.readers.size >= this.maxInFlight)) return true
     if (this.maxQueueMs === 0) return false
-    const now = performance.now()
     if (!this.inTurn) {
       // The first request of a loop turn: the turn ends when the check phase runs.
       this.inTurn = true
@@ -128,12 +124,30 @@ export class Admission {
         this.dropping = false
       }
       this.turnStart = now
-      setImmediate(this.endTurn)
+      setImmediate(this.scheduledEnd)
       return false
     }
     if (now - this.turnStart <= this.maxQueueMs) return false
-    if (!this.dropping && this.aboveSince !== 0 && now - this.aboveSince >= this.intervalMs) this.dropping = true
+    if (!this.dropping && (now < this.resumeUntil ||
+      (this.aboveSince !== 0 && now - this.aboveSince >= this.intervalMs))) this.dropping = true
+    if (this.dropping) this.resumeUntil = now + this.intervalMs
     return this.dropping
+  }
+
+  /**
+   * The end of the loop turn (the check phase calls it; tests, with given
+   * times): a turn within the target means the queue had cleared, so shedding
+   * pauses, and resumes at once in the next turn past the target.
+   */
+  endTurn(now: number): void {
+    this.inTurn = false
+    this.turnEnd = now
+    if (now - this.turnStart <= this.maxQueueMs) {
+      this.aboveSince = 0
+      this.dropping = false
+    } else if (this.aboveSince === 0) {
+      this.aboveSince = this.turnStart
+    }
   }
 
   /**
