@@ -35,9 +35,11 @@ export interface AdmissionOptions {
    * waiting as long. Once turns have lasted longer than the target, back to
    * back (no idle interval between them), for a whole `queueIntervalMs`, the
    * queue is standing, not a burst:
-   * requests handled later than the target into a turn are shed, until a turn
-   * ends within the target. This is what sees overload from handlers that
-   * answer synchronously, which never count as in flight.
+   * requests handled later than the target into a turn are shed. A turn that
+   * ends within the target pauses shedding; the next turn past the target
+   * resumes it at once, until an interval has passed since the last request
+   * shed. This is what sees overload from handlers that answer synchronously,
+   * which never count as in flight.
    */
   maxQueueDelayMs?: number
   /**
