@@ -35,9 +35,11 @@ export interface AdmissionOptions {
    * waiting as long. Once turns have lasted longer than the target, back to
    * back (no idle interval between them), for a whole `queueIntervalMs`, the
    * queue is standing, not a burst:
-   * requests handled later than the target into a turn are shed, until a turn
-   * ends within the target. This is what sees overload from handlers that
-   * answer synchronously, which never count as in flight.
+   * requests handled later than the target into a turn are shed. A turn that
+   * ends within the target pauses shedding; the next turn past the target
+   * resumes it at once, until an interval has passed since the last request
+   * shed. This is what sees overload from handlers that answer synchronously,
+   * which never count as in flight.
    */
   maxQueueDelayMs?: number
   /**
@@ -76,17 +78,14 @@ export class Admission {
   private aboveSince = 0
   /** True while a standing queue is being shed. */
   private dropping = false
-  private readonly endTurn = (): void => {
-    const now = performance.now()
-    this.inTurn = false
-    this.turnEnd = now
-    if (now - this.turnStart <= this.maxQueueMs) {
-      this.aboveSince = 0
-      this.dropping = false
-    } else if (this.aboveSince === 0) {
-      this.aboveSince = this.turnStart
-    }
-  }
+  /**
+   * Until when a turn past the target sheds again at once: an interval after
+   * the last shed request (CoDel's re-entry while it was dropping recently).
+   * Shedding makes turns short, and one short turn ends the dropping state;
+   * without this, the queue would have to stand a whole interval again.
+   */
+  private resumeUntil = 0
+  private readonly scheduledEnd = (): void => this.endTurn(performance.now())
   /** Bodies being read, with the bytes each counts for. */
   private readonly readers = new Map<Reader, number>()
   private readerBytes = 0
@@ -113,7 +112,7 @@ export class Admission {
 
   /**
    * hot path: whether a new request must be shed, given the requests pending
-   * (handlers in flight plus bodies being read).
+   * (handlers in flight plus bodies being read) and the time it was taken up.
    */
   overloaded(pending: number, now = performance.now()): boolean {
     if (this.lagging || (this.maxInFlight > 0 && pending - this.readers.size >= this.maxInFlight)) return true
@@ -127,12 +126,30 @@ export class Admission {
         this.dropping = false
       }
       this.turnStart = now
-      setImmediate(this.endTurn)
+      setImmediate(this.scheduledEnd)
       return false
     }
     if (now - this.turnStart <= this.maxQueueMs) return false
-    if (!this.dropping && this.aboveSince !== 0 && now - this.aboveSince >= this.intervalMs) this.dropping = true
+    if (!this.dropping && (now < this.resumeUntil ||
+      (this.aboveSince !== 0 && now - this.aboveSince >= this.intervalMs))) this.dropping = true
+    if (this.dropping) this.resumeUntil = now + this.intervalMs
     return this.dropping
+  }
+
+  /**
+   * The end of the loop turn (the check phase calls it; tests, with given
+   * times): a turn within the target means the queue had cleared, so shedding
+   * pauses, and resumes at once in the next turn past the target.
+   */
+  endTurn(now: number): void {
+    this.inTurn = false
+    this.turnEnd = now
+    if (now - this.turnStart <= this.maxQueueMs) {
+      this.aboveSince = 0
+      this.dropping = false
+    } else if (this.aboveSince === 0) {
+      this.aboveSince = this.turnStart
+    }
   }
 
   /**

@@ -177,3 +177,20 @@ test('bodies past maxBodyBytesInFlight get 503; their bytes count again once the
     assert.equal(res.text, '600')
   }, { admission: { maxBodyBytesInFlight: 2500 } })
 })
+
+test('a burst of 1,000 connections at once to a trivial route is served with no 503', async () => {
+  const { connect } = await import('node:net')
+  await withApp((app) => { app.get('/hello', () => 'hello') }, async (port) => {
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => s.write('GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+      let got = ''
+      s.setTimeout(10_000, () => s.destroy())
+      s.on('data', (c: Buffer) => { got += c.toString('latin1') })
+      s.on('close', () => resolve(got.slice(0, 12)))
+      s.on('error', () => { /* reported as a missing answer */ })
+    })))
+    const statuses = new Map<string, number>()
+    for (const a of answers) statuses.set(a, (statuses.get(a) ?? 0) + 1)
+    assert.deepEqual([...statuses], [['HTTP/1.1 200', 1000]])
+  })
+})
