@@ -132,18 +132,21 @@ export class FlagStore {
   /**
    * hot path: one crossing for a request: every flag's outcome (no rule
    * applied) and every experiment's arm (no audience applied) for the unit,
-   * into `codes` (flags by index, then experiments); counts nothing. Returns
-   * how many were written, or EVAL.STALE when `view` is not current.
+   * as codes (flags by index, then experiments); counts nothing. Returns
+   * them, or EVAL.STALE when `view` is not current.
    */
-  decide(view: Compiled, lo: number, hi: number, codes: number[]): number {
+  decide(view: Compiled, lo: number, hi: number): number[] | number {
     const a = this.args
     a[0] = view.seq
     a[3] = lo
     a[4] = hi
     const n = this.decideFn()
+    if (n < 0) return n
+    // One allocation of the exact size (pushing grew the array several times: GC showed in profiles).
     const out = this.out
-    for (let i = 0; i < n; i++) codes.push(out[i]!)
-    return n
+    const codes = new Array<number>(n)
+    for (let i = 0; i < n; i++) codes[i] = out[i]!
+    return codes
   }
 
   /**

@@ -82,7 +82,7 @@ export class RequestFlags implements Unit {
   private attrs: Attributes | null = null
   /** The snapshot every flag answer of this request comes from, and its codes (decided()). */
   private view: Compiled | null = null
-  readonly codes: number[] = []
+  codes: readonly number[] | undefined = undefined
 
   /**
    * hot path: the first flag question of a request decides every flag and
@@ -95,9 +95,12 @@ export class RequestFlags implements Unit {
     const store = this.traffic.runtime.store
     let view = store.view ?? store.current()
     for (let attempt = 0; attempt < 64 && view !== null && view.kind === 'griddle'; attempt++) {
-      const n = store.decide(view, this.lo, this.hi, this.codes)
-      if (n >= 0) return this.view = view
-      if (n !== EVAL.STALE) return null
+      const codes = store.decide(view, this.lo, this.hi)
+      if (typeof codes !== 'number') {
+        this.codes = codes
+        return this.view = view
+      }
+      if (codes !== EVAL.STALE) return null
       view = store.current()
     }
     return null
