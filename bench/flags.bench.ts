@@ -72,6 +72,8 @@ async function setup(name: string): Promise<(i: number) => unknown> {
       return (i) => app.flags.store.evalFlag(view.seq, index, -1, reqs[i & 1023]!.lo, reqs[i & 1023]!.hi) >= 0
     }
     if (name === 'griddle req.flags.isEnabled') return (i) => reqs[i & 1023]!.isEnabled('roll')
+    // A request's first flag question: a fresh accessor, so each call makes the one crossing that decides every flag.
+    if (name === 'griddle first isEnabled of a request') return (i) => new RequestFlags(traffic, {}, USERS[i & 1023], reqs[i & 1023]!.lo, reqs[i & 1023]!.hi, 1).isEnabled('roll')
     if (name === 'griddle req.flags.variant') return (i) => reqs[i & 1023]!.variant('button').enabled
     if (name === 'griddle app.flags.evaluate') return (i) => app.flags.evaluate('roll', { unitKey: USERS[i & 1023]! }).enabled
   }
@@ -94,7 +96,7 @@ async function setup(name: string): Promise<(i: number) => unknown> {
 }
 
 export const CASES = [
-  'native no-op', 'js baseline', 'griddle evalFlag crossing', 'griddle req.flags.isEnabled', 'griddle req.flags.variant', 'griddle app.flags.evaluate',
+  'native no-op', 'js baseline', 'griddle evalFlag crossing', 'griddle req.flags.isEnabled', 'griddle first isEnabled of a request', 'griddle req.flags.variant', 'griddle app.flags.evaluate',
   'griddle unleash req.flags.isEnabled', 'unleash-client isEnabled', 'unleash-client getVariant', 'growthbook isOn', 'growthbook run',
 ]
 

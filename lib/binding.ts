@@ -152,6 +152,10 @@ export interface NativeBinding {
   dispatchSetExperiments(dispatcher: Dispatch, routeId: number, flags: FlagsEval, names: string[], missingEmpty: boolean): void
   flagsCurrent(flags: FlagsEval, out: Int32Array): string | null
   flagsExposures(flags: FlagsEval): Array<string | number>
+  flagsDecideFn(flags: FlagsEval): FlagsDecide
+  flagsBuffers(flags: FlagsEval, out: Int32Array, pending: Int32Array): void
+  flagsDrain(flags: FlagsEval): void
+  flagsCount(flags: FlagsEval, counterName: string): void
   readonly FLAGS_EVAL_OFF: number
   readonly FLAGS_EVAL_DISABLED: number
   readonly FLAGS_EVAL_STALE: number
@@ -170,6 +174,8 @@ export type Dispatch = (path: string, query?: string, ifNoneMatch?: string, unit
 export type FlagsEval = () => number
 /** Reads [seq, experiment, unitLo, unitHi, count] from the args array → arm index or a status. */
 export type FlagsExperiment = () => number
+/** Reads [seq, -, -, unitLo, unitHi] → writes every flag's outcome and experiment's arm to the registered out array; their count or a status. */
+export type FlagsDecide = () => number
 
 /** The cache's hot call and handle: (key, target) -> bytes copied or a negative status. */
 export type CacheGetInto = (key: string, target: Uint8Array) => number

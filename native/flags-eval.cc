@@ -41,7 +41,7 @@ int32_t pickSticky(const Experiment& e, uint64_t unit) {
 
 }  // namespace
 
-int32_t evalFlag(const Flag& f, int32_t forced, uint64_t unit) {
+int32_t flagOutcome(const Flag& f, int32_t forced, uint64_t unit) {
   if (!f.enabled) return EVAL_DISABLED;
   int32_t r;
   if (forced == FORCE_OFF) {
@@ -56,6 +56,11 @@ int32_t evalFlag(const Flag& f, int32_t forced, uint64_t unit) {
     double point = static_cast<double>(bucket::position(unit, f.variantSeed) >> 11) * (1.0 / 9007199254740992.0);
     r = pick(f.cumulative, point * f.cumulative.back());
   }
+  return r;
+}
+
+int32_t evalFlag(const Flag& f, int32_t forced, uint64_t unit) {
+  int32_t r = flagOutcome(f, forced, unit);
   size_t slot = static_cast<size_t>(r + 1);
   if (slot < f.counters.size()) f.counters[slot]->fetch_add(1, std::memory_order_relaxed);
   return r;

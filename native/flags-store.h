@@ -108,6 +108,8 @@ inline Snapshot* enterHeld(FlagStore& store, Slot* slot, Snapshot*& held) {
 // writes it, so this only guards against a caller bypassing the twin).
 bool compile(FlagStore& store, const double* p, size_t n, napi_env env, napi_value names, uint32_t nameCount, Snapshot* s);
 
+// A flag's outcome (variant index or EvalStatus) for a unit hash, counting nothing.
+int32_t flagOutcome(const Flag& f, int32_t forced, uint64_t unit);
 // A flag's outcome (variant index or EvalStatus) for a unit hash; counts one exposure.
 int32_t evalFlag(const Flag& f, int32_t forced, uint64_t unit);
 // An experiment's arm (or EvalStatus) for a unit hash; count adds one exposure.

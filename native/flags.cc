@@ -19,12 +19,48 @@ struct Handle {
   int32_t* args = nullptr;
   napi_ref argsRef = nullptr;
   Snapshot* held = nullptr;  // what slot announces between calls (enterHeld)
+  // The request decisions (JS_flagsDecide): codes written to out; exposures
+  // JavaScript answered from them, counted by JavaScript into pending (one
+  // int per counter of `held`, in snapshot order) and added to the shared
+  // counters here, on this thread, before held changes. Both registered by
+  // JS_flagsBuffers.
+  int32_t* out = nullptr;
+  size_t outLen = 0;
+  int32_t* pending = nullptr;
+  size_t pendingLen = 0;
+  napi_ref outRef = nullptr, pendingRef = nullptr;
 };
+
+// Adds the pending counts to held's counters and clears them.
+void drain(Handle& h) {
+  if (h.held == nullptr || h.pending == nullptr) return;
+  size_t k = 0;
+  auto add = [&](const std::vector<Counter*>& counters) {
+    for (Counter* c : counters) {
+      if (k >= h.pendingLen) return;
+      if (h.pending[k] != 0) {
+        c->fetch_add(static_cast<uint64_t>(h.pending[k]), std::memory_order_relaxed);
+        h.pending[k] = 0;
+      }
+      k++;
+    }
+  };
+  for (const Flag& f : h.held->flags) add(f.counters);
+  for (const Experiment& e : h.held->experiments) add(e.counters);
+}
 
 const napi_type_tag FLAGS_TAG = {0x67726964646c6505ULL, 0x666c616773000000ULL};
 
 // hot path: measure before changing
-Snapshot* enter(Handle& h) { return enterHeld(*h.store, h.slot, h.held); }
+// args[5] tells JavaScript which snapshot its pending counts are for.
+Snapshot* enter(Handle& h) {
+  Snapshot* p = h.store->current.load(std::memory_order_acquire);
+  if (p == h.held) return p;
+  drain(h);
+  p = enterHeld(*h.store, h.slot, h.held);
+  h.args[5] = p == nullptr ? 0 : p->seq;
+  return p;
+}
 // The slot keeps announcing what it holds: it is cleared when the handle goes.
 void leave(Handle&) {}
 
@@ -74,7 +110,7 @@ static napi_value JS_flagsExperiment(napi_env env, napi_callback_info info) {
   return int32Value(env, r);
 }
 
-// (name: string, args: Int32Array of 5) -> the store's evaluation function,
+// (name: string, args: Int32Array of 6) -> the store's evaluation function,
 // also its handle for the other JS_flags* calls; both hot calls read their
 // arguments from args. Every thread naming the same store shares the store.
 static napi_value JS_flagsOpen(napi_env env, napi_callback_info info) {
@@ -82,7 +118,7 @@ static napi_value JS_flagsOpen(napi_env env, napi_callback_info info) {
   void* args;
   size_t argsLen;
   if (!argTypedArray(env, argv[1], "args", napi_int32_array, &args, &argsLen)) return nullptr;
-  if (argsLen < 5) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'args' needs 5 slots");
+  if (argsLen < 6) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'args' needs 6 slots");
   size_t len;
   if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &len) != napi_ok) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'name' must be a string");
   std::string key(len, '\0');
@@ -99,6 +135,8 @@ static napi_value JS_flagsOpen(napi_env env, napi_callback_info info) {
                 [](napi_env env, void* p, void*) {
                   auto* hh = static_cast<Handle*>(p);
                   napi_delete_reference(env, hh->argsRef);
+                  if (hh->outRef != nullptr) napi_delete_reference(env, hh->outRef);
+                  if (hh->pendingRef != nullptr) napi_delete_reference(env, hh->pendingRef);
                   hh->store->leave(hh->slot);
                   delete hh;
                 },
@@ -121,6 +159,86 @@ static napi_value JS_flagsExperimentFn(napi_env env, napi_callback_info info) {
   napi_value fn;
   napi_create_function(env, "flagsExperiment", NAPI_AUTO_LENGTH, JS_flagsExperiment, h, &fn);
   return fn;
+}
+
+// hot path: measure before changing
+// () -> the number of codes written, or EVAL_STALE / EVAL_UNKNOWN (out too
+// short), for args [seq, -, -, unitLo, unitHi]: every flag's outcome with no
+// rule applied (forced -1), then every experiment's arm with no audience
+// applied, into the registered out array, counting nothing. One crossing
+// decides a request's flags; JavaScript applies rules and counts what it
+// answers into pending, drained here first.
+static napi_value JS_flagsDecide(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(0);
+  Handle& h = *static_cast<Handle*>(fnData);
+  const int32_t* a = h.args;
+  Snapshot* s = enter(h);
+  if (s == nullptr || s->seq != a[0]) return int32Value(env, EVAL_STALE);
+  drain(h);
+  size_t nf = s->flags.size(), n = nf + s->experiments.size();
+  if (n > h.outLen) return int32Value(env, EVAL_UNKNOWN);
+  uint64_t unit = unitOf(a[3], a[4]);
+  for (size_t i = 0; i < nf; i++) h.out[i] = flagOutcome(s->flags[i], -1, unit);
+  for (size_t j = nf; j < n; j++) h.out[j] = evalExperiment(s->experiments[j - nf], unit, false);
+  return int32Value(env, static_cast<int32_t>(n));
+}
+
+// (flags) -> the decide function bound to the same handle (kept alive by the caller).
+static napi_value JS_flagsDecideFn(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Handle* h = unwrapHandle(env, argv[0]);
+  if (h == nullptr) return nullptr;
+  napi_value fn;
+  napi_create_function(env, "flagsDecide", NAPI_AUTO_LENGTH, JS_flagsDecide, h, &fn);
+  return fn;
+}
+
+static bool replaceRef(napi_env env, napi_value v, napi_ref* ref) {
+  if (*ref != nullptr) napi_delete_reference(env, *ref);
+  return napi_create_reference(env, v, 1, ref) == napi_ok;
+}
+
+// (flags, out: Int32Array, pending: Int32Array) -> undefined: registers the
+// decide call's output and the pending exposure counts (the old pending
+// counts are drained first). JavaScript sizes both for its snapshot.
+static napi_value JS_flagsBuffers(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(3);
+  Handle* h = unwrapHandle(env, argv[0]);
+  void *out, *pending;
+  size_t outLen, pendingLen;
+  if (h == nullptr || !argTypedArray(env, argv[1], "out", napi_int32_array, &out, &outLen) ||
+      !argTypedArray(env, argv[2], "pending", napi_int32_array, &pending, &pendingLen))
+    return nullptr;
+  drain(*h);
+  if (!replaceRef(env, argv[1], &h->outRef) || !replaceRef(env, argv[2], &h->pendingRef)) return nullptr;
+  h->out = static_cast<int32_t*>(out);
+  h->outLen = outLen;
+  h->pending = static_cast<int32_t*>(pending);
+  h->pendingLen = pendingLen;
+  return nullptr;
+}
+
+// (flags) -> undefined: adds this thread's pending counts to the shared counters now.
+static napi_value JS_flagsDrain(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(1);
+  Handle* h = unwrapHandle(env, argv[0]);
+  if (h != nullptr) drain(*h);
+  return nullptr;
+}
+
+// (flags, counterName: string) -> undefined: counts one exposure by name, for
+// an answer from a snapshot this thread no longer holds (a reload mid-request).
+static napi_value JS_flagsCount(napi_env env, napi_callback_info info) {
+  GRIDDLE_ARGS(2);
+  Handle* h = unwrapHandle(env, argv[0]);
+  if (h == nullptr) return nullptr;
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[1], nullptr, 0, &len) != napi_ok) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'name' must be a string");
+  std::string name(len, '\0');
+  napi_get_value_string_utf8(env, argv[1], name.data(), len + 1, &len);
+  std::lock_guard<std::mutex> lock(h->store->mu);
+  h->store->counter(name)->fetch_add(1, std::memory_order_relaxed);
+  return nullptr;
 }
 
 // Fills the snapshot's name -> experiment index map; false when the names do
@@ -207,6 +325,7 @@ static napi_value JS_flagsExposures(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(1);
   Handle* h = unwrapHandle(env, argv[0]);
   if (h == nullptr) return nullptr;
+  drain(*h);
   napi_value arr;
   napi_create_array(env, &arr);
   std::lock_guard<std::mutex> lock(h->store->mu);
@@ -242,6 +361,10 @@ bool initFlags(napi_env env, napi_value exports) {
   GRIDDLE_EXPORT(env, exports, "flagsSeq", JS_flagsSeq);
   GRIDDLE_EXPORT(env, exports, "flagsOpen", JS_flagsOpen);
   GRIDDLE_EXPORT(env, exports, "flagsExperimentFn", JS_flagsExperimentFn);
+  GRIDDLE_EXPORT(env, exports, "flagsDecideFn", JS_flagsDecideFn);
+  GRIDDLE_EXPORT(env, exports, "flagsBuffers", JS_flagsBuffers);
+  GRIDDLE_EXPORT(env, exports, "flagsDrain", JS_flagsDrain);
+  GRIDDLE_EXPORT(env, exports, "flagsCount", JS_flagsCount);
   GRIDDLE_EXPORT(env, exports, "flagsPublish", JS_flagsPublish);
   GRIDDLE_EXPORT(env, exports, "flagsCurrent", JS_flagsCurrent);
   GRIDDLE_EXPORT(env, exports, "flagsExposures", JS_flagsExposures);

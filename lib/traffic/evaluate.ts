@@ -26,6 +26,13 @@ export interface Unit {
   attributes(): Attributes
   /** Unleash mode: the unit key's normalized value per group, hashed natively on the key read once (req.flags). */
   unleashHash?(group: number, normalizer: number, seed: number): number
+  /**
+   * req.flags: the snapshot this request's flags were all decided on, in one
+   * crossing (FlagStore.decide), with `codes` filled; null where that does
+   * not apply (no key, Unleash mode, no snapshot): then every call crosses.
+   */
+  decided?(): Compiled | null
+  readonly codes?: readonly number[]
 }
 
 export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'ERROR'
@@ -75,8 +82,31 @@ function forcedBy(f: Flag, u: Unit): number {
   return -1
 }
 
+/** decide() from the request's codes: rules applied here, the kill switch already in the code; counts the exposure. */
+function decideFrom(store: FlagStore, view: Compiled, name: string, u: Unit): number {
+  lastView = view
+  lastRule = null
+  lastUnleash = null
+  const cf = lastFlag = view.flags.get(name) ?? null
+  if (cf === null) return EVAL.UNKNOWN
+  let code = u.codes![cf.index]!
+  if (!cf.plain && code !== EVAL.DISABLED) {
+    const forced = forcedBy(cf.flag, u)
+    if (forced !== -1) code = forced === EVAL.FORCE_OFF ? EVAL.OFF : forced
+  }
+  // As native evalFlag counts: off, then on or the variant; nothing for the kill switch.
+  if (code >= EVAL.OFF && !store.count(view, cf.slot + code + 1)) store.countByName(counterName(cf.flag, code))
+  return code
+}
+
+function counterName(f: Flag, code: number): string {
+  return `flag\u0000${f.name}\u0000${code < 0 ? 'off' : f.variants[code]?.name ?? 'on'}`
+}
+
 /** The native outcome for a flag (variant index, or an EVAL status), with lastRule/lastView/lastFlag set; UNKNOWN when there is no such flag. */
 export function decide(store: FlagStore, name: string, u: Unit): number {
+  const decided = u.decided?.() ?? null
+  if (decided !== null) return decideFrom(store, decided, name, u)
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     const view = lastView = attempt === 0 ? store.view ?? store.current() : store.current()
     lastRule = null
@@ -102,6 +132,13 @@ export function decide(store: FlagStore, name: string, u: Unit): number {
 
 /** hot path: true when the unit is on for the flag (for a boolean flag: its value is true). */
 export function isEnabled(store: FlagStore, name: string, u: Unit): boolean {
+  // req.flags: answered from the request's codes, no crossing (bench/results/flags.md).
+  const decided = u.decided?.() ?? null
+  if (decided !== null) {
+    const code = decideFrom(store, decided, name, u)
+    if (code < 0) return false
+    return lastFlag!.plain ? lastFlag!.onTrue : lastFlag!.flag.type !== 'boolean' || valueOf(lastFlag!.flag, code) === true
+  }
   // Fast path (bench/results/flags.md): a keyed unit and a flag without rules need nothing but the
   // native outcome, decided on this thread's view; a stale view or anything else takes the full path.
   const view = store.view
@@ -157,6 +194,8 @@ export function evaluate(store: FlagStore, name: string, u: Unit): Evaluation {
 /** hot path: the unit's arm, or null outside the experiment (audience, coverage, namespace, holdout, no key, unknown). */
 export function experimentArm(store: FlagStore, name: string, u: Unit, count: boolean): string | null {
   if (!u.set && u.missing === 'off') return null
+  const decided = u.decided?.() ?? null
+  if (decided !== null) return armFrom(store, decided, name, u, count)
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     const view = attempt === 0 ? store.view ?? store.current() : store.current()
     const ce = view?.experiments.get(name)
@@ -169,6 +208,19 @@ export function experimentArm(store: FlagStore, name: string, u: Unit, count: bo
     if (code !== EVAL.STALE) return code >= 0 ? e.arms[code]!.name : null
   }
   return null
+}
+
+/** experimentArm() from the request's codes (experiments follow the flags there). */
+function armFrom(store: FlagStore, view: Compiled, name: string, u: Unit, count: boolean): string | null {
+  const ce = view.experiments.get(name)
+  if (ce === undefined) return null
+  const e = ce.experiment
+  if (e.audience.length > 0 && !allHold(e.audience, u.attributes(), u.key)) return null
+  const code = u.codes![view.flags.size + ce.index]!
+  if (code < 0) return null
+  const arm = e.arms[code]!.name
+  if (count && !store.count(view, ce.slot + code)) store.countByName(`experiment\u0000${e.name}\u0000${arm}`)
+  return arm
 }
 
 /** The hash of the key "", which `missing: 'empty'` buckets keyless requests as. */

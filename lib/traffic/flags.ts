@@ -5,7 +5,7 @@
  * the document's JSON, and each thread rebuilds its rule closures from it
  * when the snapshot's sequence number moves (a stale evaluation says so).
  */
-import { native, type FlagsEval, type FlagsExperiment } from '../binding.js'
+import { native, type FlagsDecide, type FlagsEval, type FlagsExperiment } from '../binding.js'
 import { seedOf } from './bucket.js'
 import { checkConfig, type Config, type Experiment, type Flag } from './config.js'
 import { checkUnleash, type UnleashFeature } from './unleash.js'
@@ -25,8 +25,10 @@ export interface CompiledFlag {
   plain: boolean
   /** What isEnabled answers for an outcome >= 0 (on, or a variant). */
   onTrue: boolean
+  /** Its first exposure counter (off) in the snapshot's counter order (native drain order). */
+  slot: number
 }
-export interface CompiledExperiment { index: number, experiment: Experiment }
+export interface CompiledExperiment { index: number, experiment: Experiment, slot: number }
 
 /** One thread's view of a native snapshot: same indices, rule closures rebuilt from its JSON. */
 export interface Compiled {
@@ -37,6 +39,8 @@ export interface Compiled {
   readonly flags: Map<string, CompiledFlag>
   readonly experiments: Map<string, CompiledExperiment>
   readonly unleash: Map<string, { index: number, feature: UnleashFeature }>
+  /** Exposure counters of the snapshot (flags', then experiments'). */
+  readonly slots: number
 }
 
 interface Checked { kind: Document['kind'], config: Config | null, features: UnleashFeature[] }
@@ -89,26 +93,96 @@ function compiledOf(seq: number, c: Checked): Compiled {
   const flags = new Map<string, CompiledFlag>()
   const experiments = new Map<string, CompiledExperiment>()
   const unleash = new Map<string, { index: number, feature: UnleashFeature }>()
-  c.config?.flags.forEach((flag, index) => flags.set(flag.name, {
-    index, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true,
-  }))
-  c.config?.experiments.forEach((experiment, index) => experiments.set(experiment.name, { index, experiment }))
+  let slot = 0
+  c.config?.flags.forEach((flag, index) => {
+    flags.set(flag.name, {
+      index, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true, slot,
+    })
+    slot += 1 + Math.max(flag.variants.length, 1)
+  })
+  c.config?.experiments.forEach((experiment, index) => {
+    experiments.set(experiment.name, { index, experiment, slot })
+    slot += experiment.arms.length
+  })
   c.features.forEach((feature, index) => unleash.set(feature.name, { index, feature }))
-  return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash }
+  return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash, slots: slot }
 }
 
 /** One thread's handle on a named native flag store. */
 export class FlagStore {
   private readonly fn: FlagsEval
   private readonly experimentFn: FlagsExperiment
-  /** The hot calls' arguments, registered with native once. */
-  private readonly args = new Int32Array(5)
+  private readonly decideFn: FlagsDecide
+  /** The hot calls' arguments, registered with native once; [5] is written by native: the seq its pending counts are for. */
+  private readonly args = new Int32Array(6)
   private compiled: Compiled | null = null
   private readonly seqOut = new Int32Array(1)
+  /** decide()'s output and the exposure counts answered from it, registered with native (resized per snapshot). */
+  private out = new Int32Array(64)
+  private pending = new Int32Array(64)
+  private draining = false
 
   constructor(readonly name: string) {
     this.fn = native.flagsOpen(name, this.args)
     this.experimentFn = native.flagsExperimentFn(this.fn)
+    this.decideFn = native.flagsDecideFn(this.fn)
+    native.flagsBuffers(this.fn, this.out, this.pending)
+  }
+
+  /**
+   * hot path: one crossing for a request: every flag's outcome (no rule
+   * applied) and every experiment's arm (no audience applied) for the unit,
+   * as codes (flags by index, then experiments); counts nothing. Returns
+   * them, or EVAL.STALE when `view` is not current.
+   */
+  decide(view: Compiled, lo: number, hi: number): number[] | number {
+    const a = this.args
+    a[0] = view.seq
+    a[3] = lo
+    a[4] = hi
+    const n = this.decideFn()
+    if (n < 0) return n
+    // One allocation of the exact size (pushing grew the array several times: GC showed in profiles).
+    const out = this.out
+    const codes = new Array<number>(n)
+    for (let i = 0; i < n; i++) codes[i] = out[i]!
+    return codes
+  }
+
+  /**
+   * hot path: counts one exposure of counter `slot` of `view`, answered from
+   * decide()'s codes: into pending (native adds it to the shared counter at
+   * this thread's next flag call, or within 200 ms); false when this thread
+   * has moved to another snapshot since (a reload mid-request): then the
+   * caller counts it by name.
+   */
+  count(view: Compiled, slot: number): boolean {
+    if (this.args[5] !== view.seq) return false
+    this.pending[slot]!++
+    if (!this.draining) {
+      this.draining = true
+      setTimeout(() => {
+        this.draining = false
+        native.flagsDrain(this.fn)
+      }, 200).unref()
+    }
+    return true
+  }
+
+  /** Counts one exposure by its counter's name (count()'s rare case). */
+  countByName(name: string): void {
+    native.flagsCount(this.fn, name)
+  }
+
+  private fit(c: Compiled): Compiled {
+    const codes = c.flags.size + c.experiments.size
+    if (codes > this.out.length || c.slots > this.pending.length) {
+      const grow = (n: number, len: number) => Math.max(n, len * 2)
+      this.out = new Int32Array(grow(codes, this.out.length))
+      this.pending = new Int32Array(grow(c.slots, this.pending.length))
+      native.flagsBuffers(this.fn, this.out, this.pending)
+    }
+    return c
   }
 
   /** hot path: variant index (0 for "on") or an EVAL status; counts one exposure. */
@@ -143,7 +217,7 @@ export class FlagStore {
     const { program, names, experiments } = programOf(checked)
     const seq = native.flagsPublish(this.fn, JSON.stringify(d), program, names, experiments)
     if (seq < 0) throw new Error('griddle: the flags program was refused by the native store (a compiler bug)')
-    if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, checked)
+    if (this.compiled?.seq !== seq) this.compiled = this.fit(compiledOf(seq, checked))
     return this.compiled
   }
 
@@ -152,7 +226,7 @@ export class FlagStore {
     const json = native.flagsCurrent(this.fn, this.seqOut)
     const seq = this.seqOut[0]!
     if (json === null) return null
-    if (this.compiled?.seq !== seq) this.compiled = compiledOf(seq, check(JSON.parse(json) as Document))
+    if (this.compiled?.seq !== seq) this.compiled = this.fit(compiledOf(seq, check(JSON.parse(json) as Document)))
     return this.compiled
   }
 

@@ -9,6 +9,7 @@ import { GriddleError } from '../errors.js'
 import { unitHash, unleashKey, unleashKeyed } from './bucket.js'
 import type { Attributes } from './conditions.js'
 import { evaluate, experimentArm, isEnabled, type MissingKey, type Unit } from './evaluate.js'
+import { EVAL, type Compiled } from './flags.js'
 import type { FlagValue } from './config.js'
 import type { FlagsRuntime } from './app-flags.js'
 
@@ -79,6 +80,31 @@ export class RequestFlags implements Unit {
   readonly set: boolean
   readonly missing: MissingKey
   private attrs: Attributes | null = null
+  /** The snapshot every flag answer of this request comes from, and its codes (decided()). */
+  private view: Compiled | null = null
+  codes: readonly number[] | undefined = undefined
+
+  /**
+   * hot path: the first flag question of a request decides every flag and
+   * experiment of the current snapshot for this unit in one crossing; the
+   * request's later answers all come from that snapshot (a reload mid-request
+   * applies to the next request), with no further crossing.
+   */
+  decided(): Compiled | null {
+    if (this.view !== null || !this.set) return this.view
+    const store = this.traffic.runtime.store
+    let view = store.view ?? store.current()
+    for (let attempt = 0; attempt < 64 && view !== null && view.kind === 'griddle'; attempt++) {
+      const codes = store.decide(view, this.lo, this.hi)
+      if (typeof codes !== 'number') {
+        this.codes = codes
+        return this.view = view
+      }
+      if (codes !== EVAL.STALE) return null
+      view = store.current()
+    }
+    return null
+  }
   /** Unleash mode: the token of this request's key on the native side (0: not set yet). */
   private unleashToken = 0
   /** Unleash mode: the unit key's normalized value for a group, hashed natively on the key read once per request. */
