@@ -3,7 +3,8 @@
  * cpuShare budget: griddle's structural diff and a whole observe() (with
  * and without the noise filter's second stable answer), beside node's
  * util.isDeepStrictEqual on the same pair (a yes/no answer, no paths) and
- * the JSON.parse of the captured body every run does. Bodies are the demo's
+ * the JSON.parse of the captured body a run does on a difference, and the
+ * byte comparison (matchRaw) that spares both when the bytes are equal. Bodies are the demo's
  * users, the candidate changing one field. Each case runs in a fresh
  * process, several rounds; the parent prints median and spread in ns per call.
  * `node dist/bench/ghost.bench.js` runs everything; `... <case>` one case.
@@ -13,7 +14,8 @@ import { isDeepStrictEqual } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { readModel } from './http/server-kit.js'
 import { diffOutputs, IgnoreRules } from '../lib/traffic/diff.js'
-import { createGhostComparison } from '../lib/traffic/ghost-compare.js'
+import { createGhostComparison, matchRaw } from '../lib/traffic/ghost-compare.js'
+import type { RawOutput } from '../lib/traffic/ghost-capture.js'
 import type { CapturedOutput } from '../lib/traffic/release-types.js'
 import { median } from './stats.js'
 
@@ -54,10 +56,15 @@ function setup(name: string): (i: number) => unknown {
   const cmp = createGhostComparison({ examples: 10 })
   if (name === 'griddle observe') return (i) => cmp.observe(req, p[i & 255]!.stable, p[i & 255]!.candidate).length
   if (name === 'griddle observe + noise run') return (i) => cmp.observe(req, p[i & 255]!.stable, p[i & 255]!.candidate, p[i & 255]!.stable).length
+  // The fast path of a run whose candidate answered the same bytes: status, header and byte comparison, no parse.
+  const raws: RawOutput[] = p.map((x) => ({ status: 200, type: TYPE['content-type'], headers: null, body: x.text, error: null }))
+  // A fresh string with the same characters, as the candidate's own serialisation gives.
+  const twins: RawOutput[] = raws.map((r) => ({ ...r, body: JSON.stringify(JSON.parse(r.body as string)) }))
+  if (name === 'griddle matchRaw, equal bytes') return (i) => matchRaw(cmp, raws[i & 255]!, twins[i & 255]!, null)
   throw new Error(`unknown case ${name}`)
 }
 
-export const CASES = ['node util.isDeepStrictEqual', 'JSON.parse of the body', 'griddle diffOutputs', 'griddle observe', 'griddle observe + noise run']
+export const CASES = ['node util.isDeepStrictEqual', 'JSON.parse of the body', 'griddle diffOutputs', 'griddle observe', 'griddle observe + noise run', 'griddle matchRaw, equal bytes']
 
 function child(name: string): void {
   const fn = setup(name)

@@ -13,6 +13,7 @@
  */
 import { GriddleTypeError } from '../errors.js'
 import { diffOutputs, IgnoreRules, type Difference } from './diff.js'
+import { rawHeader, sameRawBody, type RawOutput } from './ghost-capture.js'
 import { verdict, type Verdict } from './noise.js'
 import type { CapturedOutput, GhostCompareOptions, GhostComparison, GhostExample, GhostStatus } from './release-types.js'
 
@@ -166,6 +167,29 @@ class Comparison implements GhostComparison {
     return flagged
   }
 
+  /**
+   * The fast path of a run (ghost.ts): when the candidate's raw answer, and
+   * the noise run's if there is one, equal the client's in status, compared
+   * headers and body bytes, the run is counted as a match here, with no parse
+   * and no walk, exactly as observe() would count it (an empty diff), and
+   * true is returned. False: nothing was counted, the caller goes to observe().
+   */
+  matchRaw(stable: RawOutput, candidate: RawOutput, stable2: RawOutput | null): boolean {
+    if (stable.error !== null || candidate.error !== null || !this.sameRaw(stable, candidate)) return false
+    const paired = this.filter && stable2 !== null && stable2.error === null
+    if (paired && !this.sameRaw(stable, stable2)) return false
+    this.changes++
+    this.runs++
+    if (paired) this.noiseRuns++
+    return true
+  }
+
+  private sameRaw(a: RawOutput, b: RawOutput): boolean {
+    if (!this.ignore.status && a.status !== b.status) return false
+    for (const h of this.headers) if (!this.ignore.headers.has(h) && rawHeader(a, h) !== rawHeader(b, h)) return false
+    return sameRawBody(a, b)
+  }
+
   shed(): void {
     this.shedRuns++
     this.changes++
@@ -294,6 +318,11 @@ class Comparison implements GhostComparison {
 /** A new comparison for one release's ghost phase; options are checked here (GRIDDLE_ERR_INVALID_OPTION). */
 export function createGhostComparison(options: GhostComparisonOptions = {}): GhostComparison {
   return new Comparison(options)
+}
+
+/** Counts a run whose answers are equal byte for byte as a match (Comparison.matchRaw); false for another kind of comparison, or a difference. */
+export function matchRaw(c: GhostComparison, stable: RawOutput, candidate: RawOutput, stable2: RawOutput | null): boolean {
+  return c instanceof Comparison && c.matchRaw(stable, candidate, stable2)
 }
 
 /** The raw counts of a comparison made by createGhostComparison, with its kept runs numbered above sinceExample. */

@@ -29,9 +29,9 @@ import type { Request } from '../server/request.js'
 import { run } from '../server/run.js'
 import { kController, kDeadline, kRequest, kState } from '../symbols.js'
 import { checkGhostOptions, CpuMeter, noiseRun, type GhostRunOptions } from './ghost-budget.js'
-import { copyOutput, described, failed, freeze, thaw, toCaptured, type FrozenRequest, type RawOutput } from './ghost-capture.js'
-import { createGhostComparison } from './ghost-compare.js'
-import type { CapturedOutput, GhostComparison, GhostOptions } from './release-types.js'
+import { copyOutput, described, failedRaw, freeze, thaw, toCaptured, type FrozenRequest, type RawOutput } from './ghost-capture.js'
+import { createGhostComparison, matchRaw } from './ghost-compare.js'
+import type { GhostComparison, GhostOptions } from './release-types.js'
 
 /** One candidate run, as reported to the release (its per-arm histograms). */
 export interface CandidateRun {
@@ -66,7 +66,8 @@ interface Execution {
   readonly ghost: GhostRun
   readonly reply: Reply
   thrown: unknown
-  out: CapturedOutput | null
+  /** Its answer as the end point saw it (parsed only if the comparison needs it), or its failure. */
+  out: RawOutput | null
 }
 
 const executions = new WeakMap<Request, Execution>()
@@ -84,7 +85,7 @@ export function ghostEnd(e: Ended): boolean {
     const err = x.thrown
     // A thrown error without a 4xx status is the candidate failing; a 4xx is an answer like any other.
     const s = err === undefined ? 0 : httpStatus(err)
-    x.out = err !== undefined && (s === 0 || s >= 500) ? failed(`threw: ${err instanceof Error ? err.message : String(err)}`) : toCaptured(copyOutput(e))
+    x.out = err !== undefined && (s === 0 || s >= 500) ? failedRaw(`threw: ${err instanceof Error ? err.message : String(err)}`) : copyOutput(e)
     x.ghost.settle()
   }
   return true
@@ -110,24 +111,38 @@ class GhostRun {
   }
 
   begin(timeoutMs: number): void {
-    this.start = performance.now()
-    this.timer = setTimeout(() => this.expire(timeoutMs), timeoutMs)
-    this.timer.unref()
-    this.exec(this.candidate, this.runner.candidateEntry)
-    if (this.stable2 !== null) this.exec(this.stable2, this.runner.stableEntry)
+    const t = this.start = performance.now()
+    // The noise run's copy is taken first: the candidate is handed the frozen copy itself, and may change it.
+    const stableReq = this.stable2 === null ? null : this.prepare(this.stable2, false)
+    const candidateReq = this.prepare(this.candidate, true)
+    this.exec(this.candidate, candidateReq, this.runner.candidateEntry)
+    if (this.stable2 !== null) this.exec(this.stable2, stableReq, this.runner.stableEntry)
     this.settle()
+    // Most handlers answer synchronously, and such a run is over here: only one still waiting needs a timer.
+    if (this.done) return
+    this.timer = setTimeout(() => this.expire(timeoutMs), Math.max(0, timeoutMs - (performance.now() - t)))
+    this.timer.unref()
   }
 
-  private exec(x: Execution, entry: RouteEntry): void {
-    const t = performance.now()
+  private prepare(x: Execution, last: boolean): Request | null {
     try {
-      const req = thaw(this.frozen, x.reply)
+      const req = thaw(this.frozen, x.reply, last)
       x.reply[kRequest] = req
       executions.set(req, x)
+      return req
+    } catch (err) {
+      x.out = ownFailure(err)
+      return null
+    }
+  }
+
+  private exec(x: Execution, req: Request | null, entry: RouteEntry): void {
+    if (req === null) return
+    const t = performance.now()
+    try {
       run(this.runner.core, entry, req, x.reply)
     } catch (err) {
-      // run() answers a handler's errors itself; this is griddle's own failure, and it must not escape a setImmediate.
-      if (x.out === null) x.out = failed(`ghost run failed: ${err instanceof Error ? err.message : String(err)}`)
+      if (x.out === null) x.out = ownFailure(err)
     }
     meter.add(performance.now() - t)
   }
@@ -135,7 +150,7 @@ class GhostRun {
   private expire(timeoutMs: number): void {
     for (const x of [this.candidate, this.stable2]) {
       if (x === null || x.out !== null) continue
-      x.out = failed(`timed out after ${timeoutMs} ms`)
+      x.out = failedRaw(`timed out after ${timeoutMs} ms`)
       // A late answer finds the reply closed and is dropped (run.ts checks OPEN).
       x.reply[kState] = ABORTED
       x.reply[kController]?.abort()
@@ -166,6 +181,16 @@ export class GhostRunner {
   private inFlight = 0
   private started = 0
   private stopped = false
+  /** Runs captured and not yet begun: one setImmediate begins them all (swapped with `spare` so that a capture during the flush waits for the next). */
+  private queue: GhostRun[] = []
+  private spare: GhostRun[] = []
+  private readonly flush = (): void => {
+    const q = this.queue
+    this.queue = this.spare
+    this.spare = q
+    for (let i = 0; i < q.length; i++) this.begin(q[i]!)
+    q.length = 0
+  }
 
   constructor(readonly core: Core, readonly route: number, versions: GhostVersions, options: GhostOptions, hooks: GhostRunnerHooks = {}) {
     this.o = checkGhostOptions(options)
@@ -205,7 +230,7 @@ export class GhostRunner {
     }
     this.started++
     this.inFlight++
-    setImmediate(() => this.begin(run))
+    if (this.queue.push(run) === 1) setImmediate(this.flush)
     return true
   }
 
@@ -240,8 +265,13 @@ export class GhostRunner {
     this.inFlight--
     const t = performance.now()
     const out = run.candidate.out!
+    const stable2 = run.stable2 === null ? null : run.stable2.out
     try {
-      this.comparison.observe(described(run.frozen), toCaptured(run.stable), out, run.stable2?.out ?? undefined)
+      // Equal bytes are a match, counted without parsing; only a difference is parsed and walked path by path.
+      const c = this.comparison
+      if (!matchRaw(c, run.stable, out, stable2)) {
+        c.observe(described(run.frozen), toCaptured(run.stable), toCaptured(out), stable2 === null ? undefined : toCaptured(stable2))
+      }
     } catch (err) {
       this.core.report(err, null)
     }
@@ -273,6 +303,11 @@ function watched(handler: Handler): Handler {
     }
     return value
   }
+}
+
+/** run() answers a handler's errors itself; this is griddle's own failure, and it must not escape a setImmediate. */
+function ownFailure(err: unknown): RawOutput {
+  return failedRaw(`ghost run failed: ${err instanceof Error ? err.message : String(err)}`)
 }
 
 function note(req: Request, err: unknown): void {
