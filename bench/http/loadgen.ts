@@ -34,6 +34,9 @@ export interface LoadgenResult {
   status: { '2xx': number; '3xx': number; '4xx': number; '503': number; '5xx_other': number }
   latency_us: Latency
   latency_2xx_us: Latency
+  /** the onset left out of latency_2xx_settled_us (0: nothing left out) */
+  settle_s: number
+  latency_2xx_settled_us: Latency
   cpu: { user_s: number; sys_s: number; percent_of_core: number; us_per_response: number }
 }
 
@@ -45,6 +48,8 @@ export interface LoadgenOptions {
   pipeline?: number
   pathsFile?: string
   drainSeconds?: number
+  /** 2xx answers to requests due in the first seconds are left out of latency_2xx_settled_us */
+  settleSeconds?: number
   /** a CPU list for taskset; unpinned when absent */
   cpu?: string
 }
@@ -61,6 +66,7 @@ export function loadgenArgs(o: LoadgenOptions): string[] {
   if (o.pipeline !== undefined) args.push('--pipeline', String(o.pipeline))
   if (o.pathsFile !== undefined) args.push('--paths', o.pathsFile)
   if (o.drainSeconds !== undefined) args.push('--drain', String(o.drainSeconds))
+  if (o.settleSeconds !== undefined && o.settleSeconds > 0) args.push('--settle', String(o.settleSeconds))
   return args
 }
 

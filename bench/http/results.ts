@@ -76,13 +76,14 @@ function openRow(label: string, rateLabel: string, results: LoadgenResult[]): st
   return `| ${label} | ${rateLabel} (${fmtInt(offered.median)}) | ${fmtInt(achieved.median)} | ` +
     `${range(pick((r) => r.latency_us.p50), fmtMs)} | ${range(pick((r) => r.latency_us.p99), fmtMs)} | ` +
     `${range(pick((r) => r.latency_us.p99_9), fmtMs)} | ${range(pick((r) => r.latency_2xx_us.p99), fmtMs)} | ` +
+    `${results.every((r) => r.settle_s > 0) ? `${range(pick((r) => r.latency_2xx_settled_us.p99), fmtMs)} (after ${results[0]!.settle_s} s)` : '—'} | ` +
     `${bad} | ${cpu.median.toFixed(0)} [${cpu.min.toFixed(0)}–${cpu.max.toFixed(0)}]${cpu.max >= GENERATOR_BOUND ? ' ⚠ generator-bound' : ''} |`
 }
 
 function openTable(units: Unit[], runs: ProcessRun[]): string[] {
   const lines = [
-    '| server | rate (req/s offered) | achieved req/s | p50 ms | p99 ms | p99.9 ms | p99 ms, 2xx only | errors + non-2xx + unsent | generator CPU % of a core |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| server | rate (req/s offered) | achieved req/s | p50 ms | p99 ms | p99.9 ms | p99 ms, 2xx only | p99 ms, 2xx after the onset | errors + non-2xx + unsent | generator CPU % of a core |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ]
   for (const u of units) {
     const mine = runs.filter((r) => r.unit.key === u.key)

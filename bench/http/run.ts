@@ -83,6 +83,7 @@ async function openLoop(ctx: Context, port: number, rate: Rate, capacity: number
   const result = await runLoadgen({
     port, rate: offered, seconds: ctx.opts.openSeconds, connections: o.connections,
     pipeline: o.pipeline, pathsFile: ctx.pathsFile, cpu: ctx.opts.clientCpu,
+    settleSeconds: o.settleSeconds !== undefined && o.settleSeconds < ctx.opts.openSeconds ? o.settleSeconds : undefined,
   })
   return { rateLabel: label, offered, result }
 }
@@ -101,7 +102,8 @@ async function measure(ctx: Context, unit: Unit, run: number): Promise<ProcessRu
       const o = await openLoop(ctx, s.port, rate, closed.rps)
       const r = o.result
       log(`  open ${o.rateLabel}: achieved ${Math.round(r.achieved_rps)}, p99 ${(r.latency_us.p99 / 1000).toFixed(2)} ms, ` +
-        `p99.9 ${(r.latency_us.p99_9 / 1000).toFixed(2)} ms, errors ${r.errors}, gen CPU ${r.cpu.percent_of_core} %`)
+        `p99.9 ${(r.latency_us.p99_9 / 1000).toFixed(2)} ms, errors ${r.errors}, gen CPU ${r.cpu.percent_of_core} %` +
+        (r.settle_s > 0 ? `; 2xx p99 ${(r.latency_2xx_us.p99 / 1000).toFixed(2)} ms, after the first ${r.settle_s} s ${(r.latency_2xx_settled_us.p99 / 1000).toFixed(2)} ms` : ''))
       open.push(o)
     }
     const v = ctx.scenario.validate

@@ -19,7 +19,12 @@ export interface Scenario {
   expect: { status: number; contentType: string }
   servers: string[]
   closed: { threads: number; connections: number }
-  open: { connections: number; pipeline: number; rates: Rate[] }
+  /**
+   * settleSeconds: the overload's onset, left out of the "after onset" p99
+   * (admission control sheds only once a queue has stood for its interval,
+   * 500 ms by default; until then the backlog grows, by design).
+   */
+  open: { connections: number; pipeline: number; rates: Rate[]; settleSeconds?: number }
   /**
    * Optional check that the generator keeps up: drive this server above its
    * capacity; its achieved rate should then match wrk's closed-loop figure.
@@ -69,7 +74,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: JSON_200,
     servers: ['griddle', 'griddle-noshed', 'fastify', 'uws-json'],
     closed: { threads: 1, connections: 64 },
-    open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }] },
+    open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }], settleSeconds: 1 },
   },
   {
     name: 'overload-pipelined',
@@ -81,7 +86,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: JSON_200,
     servers: ['griddle', 'griddle-noshed', 'fastify'],
     closed: { threads: 1, connections: 64 },
-    open: { connections: 64, pipeline: 8, rates: [{ capacity: 2 }] },
+    open: { connections: 64, pipeline: 8, rates: [{ capacity: 2 }], settleSeconds: 1 },
   },
   {
     name: 'overload-work',
@@ -93,7 +98,7 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: JSON_200,
     servers: ['griddle', 'griddle-noshed', 'fastify'],
     closed: { threads: 1, connections: 64 },
-    open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }] },
+    open: { connections: 512, pipeline: 1, rates: [{ capacity: 2 }], settleSeconds: 1 },
   },
   {
     name: 'cached',

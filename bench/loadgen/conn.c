@@ -130,7 +130,11 @@ static void complete(Gen *g, Conn *c) {
   uint64_t latency = now > due ? now - due : 0;
   histRecord(&g->all, latency);
   int s = c->status;
-  if (s >= 200 && s < 300) { g->st.s2xx++; histRecord(&g->ok, latency); }
+  if (s >= 200 && s < 300) {
+    g->st.s2xx++;
+    histRecord(&g->ok, latency);
+    if (due >= g->t0 + (uint64_t)(g->settle * 1e9)) histRecord(&g->settled, latency);
+  }
   else if (s < 400) g->st.s3xx++;
   else if (s < 500) g->st.s4xx++;
   else if (s == 503) g->st.s503++;

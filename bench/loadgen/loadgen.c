@@ -40,8 +40,10 @@ static void usage(const char *why) {
           "loadgen: %s\n"
           "usage: loadgen --port N --rate R [--host 127.0.0.1] [--duration S=10]\n"
           "               [--connections C=64] [--pipeline P=1 (max %d)] [--paths FILE]\n"
-          "               [--drain S=5]\n"
-          "  FILE lists one request path per line; requests cycle through it (default \"/\").\n",
+          "               [--drain S=5] [--settle S=0]\n"
+          "  FILE lists one request path per line; requests cycle through it (default \"/\").\n"
+          "  --settle S: 2xx answers to requests due in the first S seconds are left out of\n"
+          "  latency_2xx_settled_us (an overload's onset, apart from its steady state).\n",
           why, MAX_PIPELINE);
   exit(2);
 }
@@ -61,7 +63,7 @@ static const char *parseArgs(Gen *g, int argc, char **argv, const char **host, i
   static const struct option opts[] = {
     { "host", 1, 0, 'h' }, { "port", 1, 0, 'p' }, { "rate", 1, 0, 'r' },
     { "duration", 1, 0, 'd' }, { "connections", 1, 0, 'c' }, { "pipeline", 1, 0, 'P' },
-    { "paths", 1, 0, 'f' }, { "drain", 1, 0, 'D' }, { "help", 0, 0, '?' }, { 0, 0, 0, 0 },
+    { "paths", 1, 0, 'f' }, { "drain", 1, 0, 'D' }, { "settle", 1, 0, 's' }, { "help", 0, 0, '?' }, { 0, 0, 0, 0 },
   };
   const char *paths = NULL;
   int o;
@@ -75,12 +77,14 @@ static const char *parseArgs(Gen *g, int argc, char **argv, const char **host, i
       case 'P': g->pipeline = (int)positive("pipeline", optarg, MAX_PIPELINE); break;
       case 'f': paths = optarg; break;
       case 'D': g->drain = positive("drain", optarg, 600); break;
+      case 's': g->settle = positive("settle", optarg, 3600); break;
       default: usage("unknown option");
     }
   }
   if (optind < argc) usage("unexpected argument");
   if (*port == 0) usage("--port is required");
   if (g->rate == 0) usage("--rate is required");
+  if (g->settle >= g->duration) usage("--settle must be shorter than --duration");
   g->addr.sin_family = AF_INET;
   g->addr.sin_port = htons((uint16_t)*port);
   if (inet_pton(AF_INET, *host, &g->addr.sin_addr) != 1) usage("--host must be an IPv4 address");

@@ -40,6 +40,8 @@ typedef struct {
   /* options */
   struct sockaddr_in addr;
   double rate, duration, drain;
+  /* seconds at the start whose requests count in `all` and `ok` but not in `settled` */
+  double settle;
   int connections, pipeline;
   /* requests: one preformatted GET per path, cycled */
   char **requests;
@@ -51,7 +53,7 @@ typedef struct {
   uint64_t t0, total, next, sent, completed, lastDone, reconnects;
   Errors err;
   Statuses st;
-  Hist all, ok;
+  Hist all, ok, settled;
 } Gen;
 
 uint64_t nowNs(void);

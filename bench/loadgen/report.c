@@ -68,6 +68,8 @@ void report(Gen *g, double elapsed, double cpuUser, double cpuSys) {
   latency("latency_us", &g->all);
   putchar(',');
   latency("latency_2xx_us", &g->ok);
+  printf(",\"settle_s\":%.3f,", g->settle);
+  latency("latency_2xx_settled_us", &g->settled);
   printf(",\"cpu\":{\"user_s\":%.3f,\"sys_s\":%.3f,\"percent_of_core\":%.1f,\"us_per_response\":%.2f}}\n",
          cpuUser, cpuSys, elapsed > 0 ? 100.0 * (cpuUser + cpuSys) / elapsed : 0.0,
          g->completed ? 1e6 * (cpuUser + cpuSys) / (double)g->completed : 0.0);
