@@ -146,6 +146,7 @@ export class App {
       pending: new Set<Reply>(),
       deadlines: { timer: null },
       onEnd: null,
+      lean: null,
       ended: new Ended(),
       closing: false,
       report: (err, req) => {
@@ -167,13 +168,15 @@ export class App {
       inFlight: () => this.core.pending.size,
       openConnections: () => this.connections,
     })
-    this.core.onEnd = new StatsListener(this.stats.recorder, this.core.entries)
+    const statsListener = new StatsListener(this.stats.recorder, this.core.entries)
+    this.core.onEnd = statsListener
     // releases: one table per serve() cluster (named like the statistics), else private
     this.releaseHost = new AppReleaseHost(c.name === undefined ? null : `releases:${c.name}`, this.stats.native, this.stats.recorder,
       this.router as Router<unknown>, this.core.dispatcher, this.config.releases.auditLog)
     this.releases = this.releaseRegistry = new ReleaseRegistry(this.releaseHost)
-    const ghosts = new GhostWiring(this.core, this.stats.native, this.core.onEnd)
+    const ghosts = new GhostWiring(this.core, this.stats.native, statsListener)
     this.core.onEnd = ghosts
+    this.core.lean = statsListener
     this.releaseHost.ghostSwitch = (routes, stableArm, candidateArm, o) => ghosts.switch(routes, stableArm, candidateArm, o)
     this.telemetry = new Telemetry(this.config.telemetry, this.stats.native, () => this.stats.snapshot(), this.log)
     // releases: the admin API (lib/admin/release-routes.ts), audited as 'admin'
@@ -318,6 +321,7 @@ export class App {
   /** Internal: installs the listener told of every request's end (telemetry, tests), or removes it with null. */
   [kOnEnd](listener: EndListener | null): void {
     this.core.onEnd = listener
+    this.core.lean = null
   }
 
   /** Internal: the release host (serve()'s workers load versions into it). */

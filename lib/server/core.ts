@@ -11,6 +11,7 @@ import type { Check } from '../schema/validate.js'
 import type { RouteSerializers, Serializer } from '../schema/serialize.js'
 import type { DeadlineTimer } from './deadlines.js'
 import type { Ended, EndListener } from './end.js'
+import type { StatsListener } from '../telemetry/record.js'
 import type { Reply } from './reply.js'
 import type { Request, UnitReader } from './request.js'
 
@@ -71,6 +72,12 @@ export interface Core {
   report(err: unknown, req: Request | null): void
   /** Told of every request's end (telemetry, ghost capture), or null. */
   onEnd: EndListener | null
+  /**
+   * The statistics listener while it is the only one that needs each end (no
+   * ghost runner, no other listener): the end point records into it with no
+   * `Ended` record; null otherwise. Ghost runs' own ends take onEnd always.
+   */
+  lean: StatsListener | null
   /** The one record the end point fills for onEnd. */
   readonly ended: Ended
 }

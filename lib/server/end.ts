@@ -3,7 +3,9 @@
  * kind (hit, stale, miss, error, shed, timeout, the client gone, a background
  * refresh), right after its bytes were handed to uWS. Telemetry records here
  * and a ghost run captures the primary's output here, through one listener
- * (`core.onEnd`, null by default: the hot path pays one null check).
+ * (`core.onEnd`, null by default: the hot path pays one null check); while
+ * statistics are the only listener that needs it (`core.lean`), the end point
+ * hands them its arguments directly and fills no `Ended` record.
  * hot path: measure before changing.
  */
 import type { Core, RouteEntry } from './core.js'
@@ -120,12 +122,17 @@ export function endReply(core: Core, reply: Reply, kind: EndKind, status: number
     const empty = res === null || head || status === 204 || status === 304
     const bytes = empty ? 0 : written >= 0 ? written : byteLength(payload)
     const route = reply[kRouteId]
-    core.ended.type = type
-    core.ended.headers = headers
     // Without a route, reply[kRequest] is only a stub holding method and path.
     const method = req?.method ?? ''
-    const mi = reply[kMethodIndex]
-    record(core, route, reply[kArm], method, mi >= 0 ? mi : methodIndex(method), status, kind, bytes, reply[kStart], route < 0 ? null : req, payload)
+    const mi = reply[kMethodIndex] >= 0 ? reply[kMethodIndex] : methodIndex(method)
+    const lean = core.lean
+    if (lean !== null && (route < 0 || req === null || !req.ghost)) {
+      lean.end(route, mi, status, kind, reply[kStart], bytes, reply[kArm])
+    } else {
+      core.ended.type = type
+      core.ended.headers = headers
+      record(core, route, reply[kArm], method, mi, status, kind, bytes, reply[kStart], route < 0 ? null : req, payload)
+    }
   }
   land(core, req)
 }
@@ -139,7 +146,9 @@ export function endHit(core: Core, res: UwsResponse, entry: RouteEntry, route: n
   if (core.onEnd !== null) {
     const d = core.dispatcher
     const empty = head || status === 304
-    record(core, route, arm, method, mi >= 0 ? mi : methodIndex(method), status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
+    const m = mi >= 0 ? mi : methodIndex(method)
+    if (core.lean !== null) core.lean.end(route, m, status, kind, start, empty ? 0 : d.io[IO.HIT]!, arm)
+    else record(core, route, arm, method, m, status, kind, empty ? 0 : d.io[IO.HIT]!, start, reply?.[kRequest] ?? null, empty ? null : d.body())
   }
 }
 
@@ -148,7 +157,8 @@ export function endShed(core: Core, res: UwsResponse, route: number, arm: number
   headers: string[], payload: string): void {
   const head = method === 'HEAD'
   writeResponse(res, 503, JSON_TYPE, headers, payload, head, core.closing)
-  if (core.onEnd !== null) record(core, route, arm, method, mi, 503, 'shed', head ? 0 : payload.length, start, null, payload)
+  if (core.lean !== null) core.lean.end(route, mi, 503, 'shed', start, head ? 0 : payload.length, arm)
+  else if (core.onEnd !== null) record(core, route, arm, method, mi, 503, 'shed', head ? 0 : payload.length, start, null, payload)
 }
 
 /** Ends a request whose client went away before its answer: nothing is written. */

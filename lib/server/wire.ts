@@ -9,6 +9,16 @@ import { STRINGS_AS_BYTES, type UwsResponse } from '../uws.js'
 export const STATUS_LINES: string[] = []
 for (let code = 100; code <= 599; code++) STATUS_LINES[code] = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`
 
+/**
+ * String bodies up to SCRATCH_CHARS UTF-16 units (at most 3 UTF-8 bytes each,
+ * so they always fit) are encoded into this one buffer and handed to uWS as
+ * a view of it: uWS copies what end() is given (into the cork buffer, the
+ * socket or its backpressure buffer) before it returns, so the buffer is
+ * free again for the next answer.
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(192 * 1024)
+const SCRATCH_CHARS = SCRATCH.length / 3
+
 export function byteLength(payload: string | Uint8Array | ArrayBuffer): number {
   return typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
 }
@@ -18,7 +28,8 @@ export function byteLength(payload: string | Uint8Array | ArrayBuffer): number {
  * its length; `close` asks uWS to close the connection afterwards. Returns
  * the body bytes written when that cost nothing to know (bytes, or a string
  * made bytes for uWS), else -1: telemetry's byteLength is then needed only
- * for a string on the builds that take strings (bench/results/http-request-path.md).
+ * for a string over 64 Ki units on the builds that take strings
+ * (bench/results/http-request-path.md).
  */
 export function writeResponse(res: UwsResponse, status: number, type: string | null, extra: string[] | null,
   payload: string | Uint8Array | ArrayBuffer, head: boolean, close: boolean): number {
@@ -38,6 +49,13 @@ export function writeResponse(res: UwsResponse, status: number, type: string | n
   if (typeof payload !== 'string') {
     res.end(payload, close)
     return payload.byteLength
+  }
+  if (payload.length <= SCRATCH_CHARS) {
+    // Encoded once, here: uWS then copies bytes instead of measuring and
+    // encoding the string itself, and the length is known for telemetry.
+    const n = SCRATCH.write(payload, 0)
+    res.end(new Uint8Array(SCRATCH.buffer, 0, n), close)
+    return n
   }
   if (!STRINGS_AS_BYTES) {
     res.end(payload, close)

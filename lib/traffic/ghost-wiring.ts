@@ -9,6 +9,7 @@
  */
 import type { Core, RouteEntry } from '../server/core.js'
 import type { Ended, EndListener } from '../server/end.js'
+import type { StatsListener } from '../telemetry/record.js'
 import { kGhost, kReply } from '../symbols.js'
 import { KIND, methodIndex, type Stats } from '../telemetry/stats.js'
 import { ghostEnd, GhostRunner } from './ghost.js'
@@ -19,7 +20,14 @@ export class GhostWiring implements EndListener {
   /** The running ghost runner of each route id. */
   private readonly runners: Array<GhostRunner | undefined> = []
 
-  constructor(private readonly core: Core, private readonly stats: Stats, private readonly next: EndListener) {}
+  /** Routes with a running ghost runner. */
+  private running = 0
+
+  /**
+   * `next` is the statistics listener: while no route has a ghost runner, the
+   * end point hands it each end directly (core.lean) and skips this one.
+   */
+  constructor(private readonly core: Core, private readonly stats: Stats, private readonly next: StatsListener) {}
 
   onEnd(e: Ended): void {
     const req = e.req
@@ -38,10 +46,14 @@ export class GhostWiring implements EndListener {
    */
   switch(routes: Array<[number, RouteEntry]>, stableArm: number, candidateArm: number, options: GhostOptions | null): GhostComparison | null {
     for (const [id] of routes) {
+      if (this.runners[id] !== undefined) this.running--
       this.runners[id]?.stop()
       this.runners[id] = undefined
     }
-    if (options === null) return null
+    if (options === null) {
+      this.publish()
+      return null
+    }
     const comparison = createGhostComparison(options.compare ?? {})
     for (const [id, entry] of routes) {
       const candidate = entry.versions[candidateArm]
@@ -52,11 +64,18 @@ export class GhostWiring implements EndListener {
         comparison,
         onRun: (run) => this.stats.record(id, method, run.status === 0 ? 500 : run.status, candidateArm, KIND.GHOST, run.ms * 1e6, 0),
       })
+      this.running++
     }
+    this.publish()
     return comparison
   }
 
   stopAll(): void {
     for (const r of this.runners) r?.stop()
+  }
+
+  /** The end point skips this listener while no runner needs a capture, unless another listener replaced it. */
+  private publish(): void {
+    if (this.core.onEnd === this) this.core.lean = this.running === 0 ? this.next : null
   }
 }

@@ -54,6 +54,29 @@ test('HEAD works for every GET route: same status and length, no body', async ()
   })
 })
 
+test('string bodies arrive as UTF-8 with their byte length, short, at the encoding buffer\'s edge, past it, and one after another', async () => {
+  const edge = '\u{1F600}'.repeat(32768) // 65,536 UTF-16 units, 131,072 bytes: the largest body encoded in the reused buffer
+  const long = 'é'.repeat(70000) // past it: encoded by uWS or Buffer.from
+  await withApp((app) => {
+    app.get('/s/:n', (req) => `${req.params.n}:${'ü'.repeat(Number(req.params.n))}`)
+    app.get('/edge', () => edge)
+    app.get('/long', () => long)
+  }, async (port) => {
+    const e = await request(port, '/edge')
+    assert.equal(e.headers['content-length'], '131072')
+    assert.equal(e.text, edge)
+    const l = await request(port, '/long')
+    assert.equal(l.headers['content-length'], '140000')
+    assert.equal(l.text, long)
+    // Pipelined on one connection: each answer is its own bytes, not what the buffer held before.
+    const res = await raw(port, ['3', '1', '2'].map((n) => `GET /s/${n} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), 300)
+    const text = Buffer.from(res.text, 'latin1').toString('utf8')
+    const bodies = text.split('\r\n\r\n').slice(1).map((b) => b.split('HTTP/1.1')[0])
+    assert.deepEqual(bodies, ['3:üüü', '1:ü', '2:üü'])
+    assert.deepEqual([...text.matchAll(/content-length: (\d+)\r\n/gi)].map((m) => m[1]), ['8', '4', '6'])
+  })
+})
+
 test('strings are text, bytes are bytes, undefined is an empty body', async () => {
   await withApp((app) => {
     app.get('/text', () => 'héllo')
