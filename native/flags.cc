@@ -232,10 +232,8 @@ static napi_value JS_flagsCount(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(2);
   Handle* h = unwrapHandle(env, argv[0]);
   if (h == nullptr) return nullptr;
-  size_t len;
-  if (napi_get_value_string_utf8(env, argv[1], nullptr, 0, &len) != napi_ok) return throwType(env, "GRIDDLE_ERR_INVALID_ARG", "argument 'name' must be a string");
-  std::string name(len, '\0');
-  napi_get_value_string_utf8(env, argv[1], name.data(), len + 1, &len);
+  std::string name;
+  if (!argUtf8(env, argv[1], "name", &name)) return nullptr;
   std::lock_guard<std::mutex> lock(h->store->mu);
   h->store->counter(name)->fetch_add(1, std::memory_order_relaxed);
   return nullptr;
