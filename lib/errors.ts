@@ -46,6 +46,7 @@ export const ERRORS = {
   GRIDDLE_ERR_APP_STATE: { message: 'Not possible in this state of the app' },
   GRIDDLE_ERR_OVERLOADED: { message: 'Service Unavailable: overloaded, retry later', status: 503 },
   GRIDDLE_ERR_WORKER: { message: 'A worker thread failed' },
+  GRIDDLE_ERR_REUSEPORT: { message: 'SO_REUSEPORT steering failed' },
   GRIDDLE_ERR_UNAUTHORIZED: { message: 'Unauthorized: the admin listener needs its bearer token', status: 401 },
   GRIDDLE_ERR_PROFILE_BUSY: { message: 'A profile is already running; one at a time', status: 409 },
   GRIDDLE_ERR_FLAGS_CONFIG: { message: 'Invalid flags config' },

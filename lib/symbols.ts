@@ -25,3 +25,8 @@ export const kReleaseHost = Symbol('griddle.releaseHost')
 export const kOnEnd = Symbol('griddle.onEnd')
 /** A serve() cluster's main-thread telemetry (lib/workers/cluster-telemetry.ts). */
 export const kTelemetry = Symbol('griddle.clusterTelemetry')
+/** A serve() cluster's SO_REUSEPORT group copy (lib/workers/reuseport-group.ts), shared by every generation on the port. */
+export const kGroup = Symbol('griddle.reuseportGroup')
+/** A serve() cluster's workers, and closing the listener of one of them (the supervisor's steered handover). */
+export const kWorkers = Symbol('griddle.workers')
+export const kUnlistenOne = Symbol('griddle.unlistenOne')

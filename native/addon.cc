@@ -9,6 +9,7 @@
 #include "flags.h"
 #include "noop-baseline.h"
 #include "release.h"
+#include "reuseport.h"
 #include "router.h"
 #include "stats.h"
 #include "snapshot.h"
@@ -19,7 +20,7 @@ static napi_value init(napi_env env, napi_value exports) {
   if (!initProbe(env, exports) || !initRouter(env, exports) || !initCache(env, exports) ||
       !initDispatch(env, exports) || !stats::initStats(env, exports) || !initSnapshotCheck(env, exports) ||
       !bucket::initBucket(env, exports) || !flags::initFlags(env, exports) ||
-      !release::initRelease(env, exports))
+      !release::initRelease(env, exports) || !reuseport::initReuseport(env, exports))
     return nullptr;
   return exports;
 }

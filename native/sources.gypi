@@ -17,6 +17,7 @@
     "flags-store.cc",
     "noop-baseline.cc",
     "release.cc",
+    "reuseport.cc",
     "router-build.cc",
     "router-match.cc",
     "router.cc",

@@ -4,7 +4,9 @@
  * its half-open ones) to a sibling listener instead of resetting them. A
  * reload closes the old generation's listeners while the new one listens,
  * so with the setting at 0 a client whose connection was queued at that
- * instant gets ECONNRESET (measured: bench/results/delivery.md). The setting
+ * instant gets ECONNRESET (measured: bench/results/delivery.md), unless the
+ * supervisor could steer new connections away from the closing listeners
+ * first (lib/workers/steered-handover.ts): then it is an extra safety. The setting
  * belongs to the whole network namespace, so `griddle start` changes it only
  * when asked (--migrate-requests) and allowed (root in its namespace), and
  * otherwise says what to set.
@@ -51,8 +53,9 @@ export function ensureMigrateReq(set: boolean, root = '/'): MigrateOutcome {
 export function migrateMessage(o: MigrateOutcome): string | null {
   if (o.state === 'set') return `griddle: set net.ipv4.tcp_migrate_req to 1 (was ${o.was}): a reload resets no queued connection`
   if (o.state === 'off') {
-    return `griddle: net.ipv4.tcp_migrate_req is 0 (${o.why}): a connection waiting in a draining listener's accept queue ` +
-      'can be reset at a reload; set it to 1 (see docs/deploy.md)'
+    return `griddle: net.ipv4.tcp_migrate_req is 0 (${o.why}): reloads steer new connections away from closing listeners ` +
+      '(2 or more workers, a port no other process listens on); where they cannot, a connection waiting in a closing ' +
+      "listener's accept queue can be reset: set it to 1 (see docs/deploy.md)"
   }
   return null
 }

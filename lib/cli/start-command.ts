@@ -26,7 +26,8 @@ const USAGE = `usage: griddle start ./app.js [--workers N|auto] [--port P] [--ho
                      lingerMs (1000), stopTimeoutMs (30000), options (createApp options),
                      migrateRequests (false)
   --migrate-requests set net.ipv4.tcp_migrate_req to 1 if this process may (root): a reload then resets
-                     no connection queued on a closing listener (docs/deploy.md)
+                     no connection queued on a closing listener, even where it cannot steer new
+                     connections away from them (one worker, a port shared: docs/deploy.md)
   SIGHUP reloads (a new generation takes over once ready; a failing build is abandoned).
   SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, Connection: close, exit 0.`
 

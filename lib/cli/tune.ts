@@ -197,7 +197,8 @@ export function checkMigrateReq(r: HostReadings): Finding {
   // Measured: bench/results/delivery.md (resets during reloads under a new connection per request, with it at 0 and at 1).
   const reason = 'a reload closes the old generation\'s SO_REUSEPORT listeners while the new one listens; with 0 the ' +
     'kernel resets the connections still waiting in a closing listener\'s accept queue, with 1 it moves them to a listener ' +
-    'that stays (Linux 5.14+)'
+    'that stays (Linux 5.14+); griddle steers new connections away from the closing listeners first (2 or more workers, ' +
+    'a port no other process listens on), so there 1 is an extra safety, and elsewhere the only one'
   if (v === null) return { ...base, verdict: 'unknown', advice: 'not exposed: Linux older than 5.14 cannot move them; expect rare resets at reloads', reason }
   if (v === 1) return { ...base, verdict: 'ok', advice: 'on', reason }
   return { ...base, verdict: 'change', advice: 'set 1 (or run griddle start --migrate-requests as root, or ExecStartPre=+sysctl in the unit: docs/deploy.md)',

@@ -4,10 +4,15 @@
  * A reload starts a new generation beside the old one (new worker threads:
  * each imports the app module and everything it imports afresh), waits for
  * every one of its workers to be ready, and only then drains the old one.
- * A new build that fails is closed and the old one keeps serving.
+ * A new build that fails is closed and the old one keeps serving. The old
+ * listeners close one at a time while new connections are steered to the
+ * new ones (steered-handover.ts), so that none is reset in a closing
+ * listener's accept queue.
  */
 import { serve, serveGeneration, type Cluster, type ServeOptions } from './workers.js'
-import { kTelemetry } from '../symbols.js'
+import { kGroup, kTelemetry, kUnlistenOne, kWorkers } from '../symbols.js'
+import type { ReuseportGroup } from './reuseport-group.js'
+import { handoverListeners, type HandoverOutcome } from './steered-handover.js'
 import type { TelemetryView } from '../telemetry/admin-routes.js'
 import type { ClusterTelemetry } from './cluster-telemetry.js'
 
@@ -26,6 +31,13 @@ export interface ReloadResult {
   at: string
   /** From the reload call to the new generation being ready (ok true). */
   readyMs?: number
+}
+
+/** A cluster as the supervisor sees it: with its workers and its port's group (workers.ts). */
+type Generation = Cluster & {
+  [kGroup]: ReuseportGroup
+  [kWorkers](): ReadonlySet<object>
+  [kUnlistenOne](worker: object): Promise<void>
 }
 
 export class Supervisor {
@@ -95,7 +107,7 @@ export class Supervisor {
     let fresh: Cluster
     try {
       // Ready means: every worker imported the module afresh, its default export resolved, and it listens.
-      fresh = await serveGeneration({ ...serveOptions, port: this.current.port })
+      fresh = await serveGeneration({ ...serveOptions, port: this.current.port }, (this.current as Generation)[kGroup])
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
       this.o.log(`griddle: reload to generation ${no} abandoned, generation ${this.generationNo} keeps serving: ${why}`)
@@ -108,7 +120,7 @@ export class Supervisor {
     if (this.watched) (fresh as Cluster & { [kTelemetry]: ClusterTelemetry })[kTelemetry].watch()
     const readyMs = Math.round(performance.now() - t0)
     // First every old worker stops listening, then they all send clients away: see App.stopListening.
-    const done = old.unlisten().then(() => old.drain(this.o.lingerMs ?? 1000)).then(() => {
+    const done = this.closeListeners(old as Generation, fresh as Generation, oldNo).then(() => old.drain(this.o.lingerMs ?? 1000)).then(() => {
       this.draining.delete(done)
       this.o.log(`griddle: generation ${oldNo} drained`)
     })
@@ -117,6 +129,18 @@ export class Supervisor {
     // The next reload waits for this drain: two old generations closing at once would only add sockets in flight.
     await done
     return this.record({ generation: no, ok: true, at: '', readyMs })
+  }
+
+  /** The old generation's listeners, closed one at a time with new connections steered away from them. */
+  private async closeListeners(old: Generation, fresh: Generation, oldNo: number): Promise<void> {
+    const o: HandoverOutcome = await handoverListeners(old[kGroup], old[kWorkers](), fresh[kWorkers](), (w) => old[kUnlistenOne](w))
+    if (o.steered) {
+      this.o.log(`griddle: generation ${oldNo} stopped listening, new connections steered away from it` +
+        (o.queuesEmpty === true ? ` (its accept queues empty after ${o.queuesMs} ms)` : ` (its accept queues still held connections after ${o.queuesMs} ms)`))
+    } else {
+      old[kGroup].tell(`griddle: new connections are not steered at a reload (${o.why}): a connection arriving on a closing listener can be reset; ` +
+        'net.ipv4.tcp_migrate_req=1 moves it instead (docs/deploy.md)')
+    }
   }
 
   private record(r: ReloadResult): ReloadResult {

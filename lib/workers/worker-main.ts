@@ -36,26 +36,48 @@ async function main(): Promise<void> {
   const options = data.options as { cache?: { maxBytes?: number }, flags?: { name?: string } }
   // flags: every worker of the cluster reads one native flag store.
   const flags = options.flags === undefined ? {} : { flags: { ...options.flags, name: options.flags.name ?? `${data.cacheName}-flags` } }
-  app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName }, ...flags })
-  await mod.default(app)
+  const a = app = createApp({ ...options, host: data.host, reusePort: true, cache: { ...options.cache, name: data.cacheName }, ...flags })
+  await mod.default(a)
   // releases: the cluster's current versions, before this worker serves anything
-  await loadCurrent(app, data.releases ?? [])
+  await loadCurrent(a, data.releases ?? [])
   // ghost mode: the phases running now (a crashed worker's replacement rejoins them)
-  const ghosts = new WorkerGhosts(app, port)
+  const ghosts = new WorkerGhosts(a, port)
   for (const g of data.ghosts ?? []) ghosts.apply(g.route, g)
-  const address = await app.listen(data.port)
-  listenForReleases(app, port, ghosts)
+  listenForReleases(a, port, ghosts)
   port.on('message', (m: { type: string, lingerMs?: number }) => {
-    if (m.type === 'close') void app!.close().then(() => port.close())
-    else if (m.type === 'drain') void drain(app!, m.lingerMs ?? 0).then(() => port.close())
+    if (m.type === 'listen' && !closing) void listen(a)
+    else if (m.type === 'close') void shut(a.close())
+    else if (m.type === 'drain') void shut(drain(a, m.lingerMs ?? 0))
     else if (m.type === 'unlisten') {
-      app!.stopListening()
+      a.stopListening()
       port.postMessage({ type: 'unlistened' })
     }
   })
   // Here, not earlier: a listener starts the port, and a close sent before the one above would be lost.
   answerDebugAsks(port)
-  port.postMessage({ type: 'listening', port: address.port, routes: routeVersions(app) })
+  // The parent says when to listen: every listen on the port is one step of its SO_REUSEPORT group (reuseport-group.ts).
+  port.postMessage({ type: 'ready' })
+}
+
+let closing = false
+
+function shut(done: Promise<void>): Promise<void> {
+  closing = true
+  return done.then(() => port.close())
+}
+
+async function listen(a: App): Promise<void> {
+  try {
+    const address = await a.listen(data.port)
+    port.postMessage({ type: 'listening', port: address.port, routes: routeVersions(a) })
+  } catch (err) {
+    fail(err)
+  }
+}
+
+function fail(err: unknown): void {
+  port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
+  port.close()
 }
 
 /**
@@ -73,7 +95,4 @@ async function drain(a: App, lingerMs: number): Promise<void> {
   await a.close()
 }
 
-main().catch((err: unknown) => {
-  port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) })
-  port.close()
-})
+main().catch(fail)

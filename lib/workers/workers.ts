@@ -14,7 +14,8 @@ import { knownKeys } from '../util/check.js'
 import { Debugger } from '../admin/debugger.js'
 import { WorkerThreads } from './debug-main.js'
 import { ClusterTelemetry, clusterLog, lifecycleLine, splitTelemetry } from './cluster-telemetry.js'
-import { kTelemetry } from '../symbols.js'
+import { kGroup, kTelemetry, kUnlistenOne, kWorkers } from '../symbols.js'
+import { ReuseportGroup } from './reuseport-group.js'
 import { ClusterReleaseHost, type ReleaseReply } from './releases-main.js'
 import type { GhostReport } from './ghost-main.js'
 import { ReleaseRegistry } from '../traffic/releases.js'
@@ -69,7 +70,7 @@ export interface Cluster {
   readonly releases: Releases
 }
 
-interface WorkerMessage { type: 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string, routes?: Array<[string, string]> }
+interface WorkerMessage { type: 'ready' | 'listening' | 'closed' | 'failed' | 'unlistened', port?: number, message?: string, routes?: Array<[string, string]> }
 
 const SERVE_OPTIONS = ['app', 'workers', 'port', 'host', 'options', 'restartDelayMs', 'log'] as const satisfies ReadonlyArray<keyof ServeOptions>
 
@@ -116,6 +117,28 @@ function moduleUrl(app: string | URL): string {
   return pathToFileURL(app).href
 }
 
+/** A worker's turn to listen, as one step of the port's group: it ends when the worker answers or ends. */
+class ListenTurn {
+  private answered: (() => void) | null = null
+  private over = false
+  constructor(private readonly worker: Worker) {}
+
+  /** Tells the worker to listen; settles once it answered. */
+  take(): Promise<void> {
+    return new Promise<void>((done) => {
+      this.answered = done
+      if (this.over) done()
+      else this.worker.postMessage({ type: 'listen' })
+    })
+  }
+
+  /** The worker answered (listening or failed), or ended (`gone`). */
+  end(gone = false): void {
+    this.over ||= gone
+    this.answered?.()
+  }
+}
+
 class WorkerCluster implements Cluster {
   readonly host: string
   readonly port: number
@@ -125,15 +148,21 @@ class WorkerCluster implements Cluster {
   admin: { host: string, port: number } | null = null
   private readonly live = new Set<Worker>()
   private closing: Promise<void> | null = null
+  /** Set once listeners start closing for a handover or a drain: a worker that dies after is not replaced. */
+  private unlistening = false
+  /** The port's SO_REUSEPORT group: every listen of every generation on the port is one step of it. */
+  readonly [kGroup]: ReuseportGroup
   private readonly threads = new WorkerThreads()
   readonly debug = new Debugger(this.threads)
   // releases (lib/workers/releases-main.ts)
   private readonly rel: ClusterReleaseHost
   readonly releases: ReleaseRegistry
 
-  constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string }) {
+  constructor(private readonly opts: Required<Omit<ServeOptions, 'app' | 'options'>> & { app: string, options: object, cacheName: string },
+    group: ReuseportGroup) {
     this.host = opts.host
     this.port = opts.port
+    this[kGroup] = group
     const auditLog = (opts.options as { releases?: { auditLog?: string } }).releases?.auditLog ?? null
     this.rel = new ClusterReleaseHost(opts.cacheName, auditLog, () => this.live)
     this.releases = new ReleaseRegistry(this.rel)
@@ -147,22 +176,31 @@ class WorkerCluster implements Cluster {
     return this.live.size
   }
 
-  /** Starts one worker and resolves with the port it listens on. */
+  /**
+   * Starts one worker and resolves with the port it listens on. The worker
+   * prepares (imports the app module, registers its routes) at once, then
+   * listens when the group's turn comes: listens happen one at a time.
+   */
   start(index: number): Promise<number> {
     const worker = new Worker(WORKER_MAIN, {
       workerData: { app: this.opts.app, host: this.host, port: this.port, options: this.opts.options, cacheName: this.opts.cacheName, index, releases: this.rel.current(), ghosts: this.rel.currentGhosts() },
     })
     this.live.add(worker)
     this.threads.attach(index, worker)
+    const turn = new ListenTurn(worker)
     return new Promise((resolve, reject) => {
       let listening = false
       worker.on('message', (m: WorkerMessage) => {
         this.rel.onMessage(worker, m as unknown as ReleaseReply | GhostReport)
-        if (m.type === 'listening') {
+        if (m.type === 'ready') {
+          void this[kGroup].listen(worker, () => turn.take())
+        } else if (m.type === 'listening') {
+          turn.end()
           this.rel.onListening(m.routes)
           listening = true
           resolve(m.port!)
         } else if (m.type === 'failed') {
+          turn.end()
           reject(new GriddleError('GRIDDLE_ERR_WORKER', `worker ${index}: ${m.message}`))
         }
       })
@@ -171,15 +209,45 @@ class WorkerCluster implements Cluster {
         if (!listening) reject(new GriddleError('GRIDDLE_ERR_WORKER', `worker ${index}: ${err instanceof Error ? err.message : String(err)}`, { cause: err }))
       })
       worker.on('exit', (code) => {
-        this.live.delete(worker)
-        this.rel.onExit(worker)
-        if (this.closing !== null || !listening) return
-        this.opts.log(`griddle: worker ${index} exited with code ${code}; restarting`)
-        this.restarts++
-        setTimeout(() => {
-          if (this.closing === null) this.start(index).catch((err: Error) => this.opts.log(`griddle: restart of worker ${index} failed: ${err.message}`))
-        }, this.opts.restartDelayMs).unref()
+        turn.end(true)
+        this.onExit(worker, index, code, listening)
       })
+    })
+  }
+
+  private onExit(worker: Worker, index: number, code: number, listening: boolean): void {
+    this.live.delete(worker)
+    this.rel.onExit(worker)
+    this[kGroup].exited()
+    if (this.closing !== null || this.unlistening || !listening) return
+    this.opts.log(`griddle: worker ${index} exited with code ${code}; restarting`)
+    this.restarts++
+    setTimeout(() => {
+      if (this.closing === null && !this.unlistening) this.start(index).catch((err: Error) => this.opts.log(`griddle: restart of worker ${index} failed: ${err.message}`))
+    }, this.opts.restartDelayMs).unref()
+  }
+
+  /** The workers serving now (the supervisor's handover). */
+  [kWorkers](): ReadonlySet<object> {
+    return new Set(this.live)
+  }
+
+  /** Tells one worker to close its listen socket; resolves once it has (or has ended). */
+  [kUnlistenOne](w: object): Promise<void> {
+    this.unlistening = true
+    const worker = w as Worker
+    if (!this.live.has(worker)) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const done = (m?: WorkerMessage): void => {
+        if (m !== undefined && m.type !== 'unlistened') return
+        worker.off('message', done)
+        worker.off('exit', gone)
+        resolve()
+      }
+      const gone = (): void => done()
+      worker.on('message', done)
+      worker.once('exit', gone)
+      worker.postMessage({ type: 'unlisten' })
     })
   }
 
@@ -192,18 +260,7 @@ class WorkerCluster implements Cluster {
   }
 
   unlisten(): Promise<void> {
-    return Promise.all([...this.live].map((w) => new Promise<void>((resolve) => {
-      const done = (m?: WorkerMessage): void => {
-        if (m !== undefined && m.type !== 'unlistened') return
-        w.off('message', done)
-        w.off('exit', gone)
-        resolve()
-      }
-      const gone = (): void => done()
-      w.on('message', done)
-      w.once('exit', gone)
-      w.postMessage({ type: 'unlisten' })
-    }))).then(() => undefined)
+    return Promise.all([...this.live].map((w) => this[kUnlistenOne](w))).then(() => undefined)
   }
 
   private stop(message: { type: 'close' | 'drain', lingerMs?: number }): Promise<void> {
@@ -218,7 +275,7 @@ class WorkerCluster implements Cluster {
 
 /** Starts the workers; resolves once every one of them is listening. */
 export async function serve(options: ServeOptions): Promise<Cluster> {
-  return launch(options, false)
+  return launch(options)
 }
 
 /**
@@ -227,11 +284,12 @@ export async function serve(options: ServeOptions): Promise<Cluster> {
  * generation has its own response cache and statistics, since its routes
  * may differ from the old build's.
  */
-export function serveGeneration(options: ServeOptions & { port: number }): Promise<Cluster> {
-  return launch(options, true)
+export function serveGeneration(options: ServeOptions & { port: number }, group: ReuseportGroup): Promise<Cluster> {
+  return launch(options, group)
 }
 
-async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> {
+/** shared: the group of a port this process already serves (a reload), or null for a new one. */
+async function launch(options: ServeOptions, shared: ReuseportGroup | null = null): Promise<Cluster> {
   if (options === null || typeof options !== 'object') throw new GriddleTypeError('GRIDDLE_ERR_INVALID_OPTION', 'serve() takes an options object')
   knownKeys(options, SERVE_OPTIONS, 'serve')
   const workers = options.workers ?? availableParallelism()
@@ -243,13 +301,14 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
   // Each worker checks them again; checking here first turns a typo into one error, not one per worker.
   const checked = checkOptions({ ...appOptions, host, port: 0 })
   // The workers share the port on purpose; nobody else may already hold it.
-  if (port !== 0 && !shared) {
+  if (port !== 0 && shared === null) {
     const busy = await portProblem(host, port)
     if (busy !== null) throw new GriddleError('GRIDDLE_ERR_LISTEN', `${host}:${port}: ${busy}`)
   }
   const bound = port === 0 ? await freePort(host) : port
   const cacheName = `griddle-serve-${process.pid}-${++clusters}`
   const t = new ClusterTelemetry(cacheName, checked.cache.maxBytes, telemetry, clusterLog(appOptions))
+  const log = options.log ?? lifecycleLine(t.log, appOptions)
   const cluster = new WorkerCluster({
     app: moduleUrl(options.app),
     workers,
@@ -257,9 +316,9 @@ async function launch(options: ServeOptions, shared: boolean): Promise<Cluster> 
     host,
     options: appOptions,
     restartDelayMs: options.restartDelayMs ?? 100,
-    log: options.log ?? lifecycleLine(t.log, appOptions),
+    log,
     cacheName,
-  })
+  }, shared ?? new ReuseportGroup(bound, log))
   cluster[kTelemetry] = t
   t.useDebugger(cluster.debug)
   t.addRoutes(releaseRoutes(cluster.releases, 'admin'))
