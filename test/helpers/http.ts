@@ -74,3 +74,16 @@ export async function withApp(setup: (app: App) => void, fn: (port: number, app:
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** One GET / on a fresh connection (no agent): the body of a 200, `status N` otherwise, or the error code. */
+export function getOnce(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => { body += c.toString() })
+      res.on('end', () => resolve(res.statusCode === 200 ? body : `status ${res.statusCode}`))
+    })
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+    req.end()
+  })
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { getOnce as once } from '../helpers/http.js'
 import { LISTEN_SHARED, closeListenSocket, createUwsApp, type ListenSocket, type UwsApp } from '../../lib/uws.js'
 import { freePort } from '../../lib/server/ports.js'
 import { listeners, unsteer } from '../../lib/workers/reuseport.js'
@@ -48,17 +48,6 @@ function teardown(fakes: Fake[]): void {
   }
 }
 
-function once(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => { body += c.toString() })
-      res.on('end', () => resolve(res.statusCode === 200 ? body : `status ${res.statusCode}`))
-    })
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
-    req.end()
-  })
-}
 
 async function names(port: number, n: number): Promise<Set<string>> {
   const seen = new Set<string>()

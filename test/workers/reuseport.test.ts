@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { getOnce as once } from '../helpers/http.js'
 import { LISTEN_SHARED, closeListenSocket, createUwsApp, localPort, type ListenSocket, type UwsApp } from '../../lib/uws.js'
 import { freePort } from '../../lib/server/ports.js'
 import { acceptQueue, listeners, namespaceListeners, steer, unsteer, type Listener } from '../../lib/workers/reuseport.js'
@@ -45,18 +45,6 @@ function close(apps: Named[]): void {
   }
 }
 
-/** One GET on a fresh connection: the name of the app that answered, or the error code. */
-function once(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = ''
-      res.on('data', (c: Buffer) => { body += c.toString() })
-      res.on('end', () => resolve(res.statusCode === 200 ? body : `status ${res.statusCode}`))
-    })
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
-    req.end()
-  })
-}
 
 async function count(port: number, n: number): Promise<Record<string, number>> {
   const by: Record<string, number> = {}
