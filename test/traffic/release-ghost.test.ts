@@ -96,3 +96,36 @@ test('ghost mismatches past their guard roll a ramp back', async () => {
     await app.close()
   }
 })
+
+test('client requests are counted once each before, during and after ghost runs, and ghost runs only as ghost runs', async () => {
+  // The end point records straight into the statistics while no ghost runner runs, and through the
+  // ghost wiring while one does (lib/server/end.ts, core.lean): both ways must count the same.
+  const app = createApp({ unitKey: { header: 'x-user' }, admission: false })
+  app.get('/c/:id', (req) => ({ id: req.params.id }))
+  const { port } = await app.listen(0)
+  const series = () => app.stats.snapshot().series.filter((s) => s.route === '/c/:id')
+  const clients = () => series().reduce((n, s) => n + s.requests - s.ghost, 0)
+  const ghostRuns = () => series().reduce((n, s) => n + s.ghost, 0)
+  const send = async (from: number) => {
+    for (let i = from; i < from + 10; i++) assert.equal((await request(port, `/c/${i}`, { headers: { 'x-user': `u${i}` } })).status, 200)
+  }
+  try {
+    await send(0)
+    assert.equal(clients(), 10)
+    const r = app.release('GET /c/:id', { version: 'v2', handler: (req) => ({ id: req.params.id }) })
+    r.ghost({ sample: 1, cpuShare: 1, maxConcurrent: 100, compare: { noise: false } })
+    await r.ready
+    await send(10)
+    await until(() => r.status().ghost.runs + r.status().ghost.shed >= 10)
+    const runs = r.status().ghost.runs
+    assert.ok(runs > 0)
+    assert.equal(clients(), 20)
+    assert.equal(ghostRuns(), runs)
+    r.rollback('done')
+    await send(20)
+    assert.equal(clients(), 30)
+    assert.equal(ghostRuns(), runs, 'no ghost run after the rollback')
+  } finally {
+    await app.close()
+  }
+})
