@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tmpdir } from 'node:os'
+import { tempDir } from './helpers/temp.js'
 import { candidatePaths, loadBinding, native } from '../lib/binding.js'
 import { CACHE_OPEN_STATUS, CACHE_STATUS, INSERT, LOOKUP } from '../lib/errors.js'
 
@@ -16,8 +16,8 @@ test('the sanitizer run really loads the sanitized build', { skip: process.env.G
   assert.equal(native.sanitized, true)
 })
 
-test('a failed load names the Node version, ABI, every path tried and the fix', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'griddle-'))
+test('a failed load names the Node version, ABI, every path tried and the fix', (t) => {
+  const dir = tempDir((fn) => t.after(fn), 'griddle-')
   const bogus = join(dir, 'bogus.node')
   writeFileSync(bogus, 'not a shared object')
   const missing = join(dir, 'missing.node')
@@ -33,9 +33,9 @@ test('a failed load names the Node version, ABI, every path tried and the fix', 
   })
 })
 
-test('without build/, the prebuilt binary under prebuilds/ is found through node-gyp-build and loads', () => {
+test('without build/, the prebuilt binary under prebuilds/ is found through node-gyp-build and loads', (t) => {
   // The layout of the npm tarball: no build/ folder, prebuilds/<platform>-<arch>/griddle.glibc.node.
-  const root = mkdtempSync(join(tmpdir(), 'griddle-pkg-'))
+  const root = tempDir((fn) => t.after(fn), 'griddle-pkg-')
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'griddle', version: '0.0.0' }))
   const folder = join(root, 'prebuilds', `${process.platform}-${process.arch}`)
   const env = { GRIDDLE_ADDON: '' }

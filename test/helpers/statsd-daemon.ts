@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -54,7 +54,13 @@ export async function startDaemon(): Promise<Daemon> {
   return {
     port,
     flushes,
-    stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGKILL') }),
+    stop: () => new Promise((resolve) => {
+      child.once('exit', () => {
+        rmSync(dir, { recursive: true, force: true })
+        resolve()
+      })
+      child.kill('SIGKILL')
+    }),
   }
 }
 

@@ -1,13 +1,13 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createApp } from 'griddle'
 import { request } from '../helpers/http.js'
+import { tempDir } from '../helpers/temp.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'griddle-releases-'))
+const dir = tempDir(after, 'griddle-releases-')
 
 async function withApp<T>(fn: (port: number, app: ReturnType<typeof createApp>) => Promise<T>, options = {}): Promise<T> {
   const app = createApp({ unitKey: { header: 'x-user' }, ...options })

@@ -1,10 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import { mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import { renameSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApp, type App } from 'griddle'
+import { tempDir } from '../helpers/temp.js'
 
 const good = (version: string, rollout = 100) => JSON.stringify({ version, flags: { f: { rollout } } })
 
@@ -21,8 +22,8 @@ function on(app: App): boolean {
   return app.flags.evaluate('f', { unitKey: 'u1' }).value === true
 }
 
-test('a file replaced half-written or truncated in place keeps the last good snapshot and reports it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'griddle-flags-'))
+test('a file replaced half-written or truncated in place keeps the last good snapshot and reports it', async (t) => {
+  const dir = tempDir((fn) => t.after(fn), 'griddle-flags-')
   const file = join(dir, 'flags.json')
   writeFileSync(file, good('v1'))
   const app = createApp({ flags: { source: { file, intervalMs: 20 } } })

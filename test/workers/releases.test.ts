@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { serve } from 'griddle'
 import { request, sleep } from '../helpers/http.js'
+import { tempDir } from '../helpers/temp.js'
 
 const APP = new URL('../fixtures/release-app.js', import.meta.url)
 const V2 = new URL('../fixtures/release-v2.js', import.meta.url)
@@ -63,8 +63,8 @@ test('serve(): a module version loads in every worker thread, sticks per user ac
   }
 })
 
-test('serve(): a broken module is refused with GRIDDLE_ERR_RELEASE_LOAD and the stable keeps serving', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'griddle-serve-release-'))
+test('serve(): a broken module is refused with GRIDDLE_ERR_RELEASE_LOAD and the stable keeps serving', async (t) => {
+  const dir = tempDir((fn) => t.after(fn), 'griddle-serve-release-')
   const broken = join(dir, 'broken.mjs')
   writeFileSync(broken, 'throw new Error("broken at import")\n')
   const cluster = await serve({ app: APP, workers: 2, port: 0, log: () => {} })
