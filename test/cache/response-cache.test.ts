@@ -124,32 +124,59 @@ test('errors and non-2xx answers are never cached', async () => {
 })
 
 test('stale-while-revalidate serves the stale entry while one refresh runs; a failing refresh keeps it', async () => {
+  // Refreshes wait at a gate the test opens one at a time, so no refresh can
+  // finish unseen however slow the machine is (a refreshed entry goes stale
+  // again after ttlMs, and the next request starts another refresh).
   let version = 0
+  let calls = 0
   let failing = false
+  let failures = 0
+  let gated = false
+  const waiting: Array<() => void> = []
+  const waitFor = async (what: string, done: () => boolean): Promise<void> => {
+    for (let i = 0; i < 200 && !done(); i++) await sleep(10)
+    assert.ok(done(), what)
+  }
   await withApp((app) => {
     app.get('/v', { cache: { ttlMs: 100, staleWhileRevalidateMs: 60_000 } }, async () => {
-      if (failing) throw new Error('backend down')
-      await sleep(20)
+      calls++
+      if (gated) await new Promise<void>((r) => waiting.push(r))
+      if (failing) { failures++; throw new Error('backend down') }
       return { version: ++version }
     })
     app.onError(() => {})
   }, async (port) => {
-    assert.deepEqual((await request(port, '/v')).json(), { version: 1 })
-    await sleep(250)
-    // Stale: answered at once with version 1 while the refresh runs.
-    assert.deepEqual((await request(port, '/v')).json(), { version: 1 })
-    let seen = 1
-    for (let i = 0; i < 100 && seen === 1; i++) {
-      await sleep(20)
-      seen = ((await request(port, '/v')).json() as { version: number }).version
+    try {
+      assert.deepEqual((await request(port, '/v')).json(), { version: 1 })
+      gated = true
+      await sleep(250)
+      // Stale: answered at once with version 1 while one refresh waits at the gate.
+      for (let i = 0; i < 3; i++) assert.deepEqual((await request(port, '/v')).json(), { version: 1 })
+      await waitFor('the refresh started', () => waiting.length === 1)
+      assert.equal(calls, 2, 'one refresh for three stale hits')
+      waiting.shift()!()
+      let seen = 1
+      for (let i = 0; i < 100 && seen === 1; i++) {
+        await sleep(10)
+        seen = ((await request(port, '/v')).json() as { version: number }).version
+      }
+      assert.equal(seen, 2)
+      assert.equal(version, 2)
+      // The backend goes down: refreshes throw, and the last good entry is served.
+      failing = true
+      for (const release of waiting.splice(0)) release()
+      await sleep(250)
+      assert.deepEqual((await request(port, '/v')).json(), { version: 2 })
+      await waitFor('the failing refresh started', () => waiting.length === 1)
+      const before = failures
+      waiting.shift()!()
+      await waitFor('the refresh failed', () => failures === before + 1)
+      assert.deepEqual((await request(port, '/v')).json(), { version: 2 })
+      assert.equal(version, 2)
+    } finally {
+      gated = false
+      for (const release of waiting.splice(0)) release()
     }
-    assert.equal(seen, 2)
-    assert.equal(version, 2)
-    failing = true
-    await sleep(250)
-    assert.deepEqual((await request(port, '/v')).json(), { version: 2 })
-    await sleep(100)
-    assert.deepEqual((await request(port, '/v')).json(), { version: 2 })
   })
 })
 
