@@ -11,6 +11,7 @@ import type { App } from 'griddle'
 /** The uWS build the pinned package carries for Node 20 is older than the one for Node 22 and later. */
 const NODE20_BUILD = Number(process.versions.modules) < 127
 const older = (what: string): { skip: string | false } => ({ skip: NODE20_BUILD ? `the uWS build for Node 20 ${what} (docs/transport.md)` : false })
+const newer = (what: string): { skip: string | false } => ({ skip: NODE20_BUILD ? false : `the uWS build for Node 22 and later ${what} (docs/transport.md)` })
 
 /** Writes `parts` one by one, 30 ms apart (so each is its own read), and collects the answer. */
 function rawParts(port: number, parts: Buffer[], waitMs = 1000): Promise<RawResult> {
@@ -109,6 +110,15 @@ test('a request without Host gets 400 and a closed connection', older('leaves it
     const res = await raw(port, 'GET /hello/1 HTTP/1.1\r\n\r\n')
     assert.equal(status(res), 400)
     assert.equal(res.end, 'closed')
+  })
+})
+
+test('a request line preceded by an empty line gets an error answer and a closed connection', newer('leaves it unanswered'), async () => {
+  await withApp(routes, async (port) => {
+    const res = await raw(port, '\r\nGET /hello/1 HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert.ok(/ [45]\d\d /.test(res.text), JSON.stringify(res.text.slice(0, 60)))
+    assert.equal(res.end, 'closed')
+    assert.equal((await request(port, '/hello/2')).text, 'hello 2')
   })
 })
 
