@@ -53,14 +53,19 @@ export class Request {
    * Request headers, names in lower case; repeated headers joined with ", ".
    * The same object on every read, for the whole life of the request. (Read
    * for the first time after a synchronous answer, once uWS's request is gone,
-   * it is an empty object.)
+   * it is an empty object, and a GRIDDLE_W_HEADERS_LATE warning is emitted once.)
    */
   get headers(): Dict {
     let h = this[kHeaderDict]
     if (h === null) {
       const uws = this[kUwsRequest]
       this[kUwsRequest] = null
-      h = this[kHeaderDict] = uws === null ? new Empty() : copyHeaders(uws)
+      if (uws === null) {
+        h = this[kHeaderDict] = new Empty()
+        lateRead()
+      } else {
+        h = this[kHeaderDict] = copyHeaders(uws)
+      }
     }
     return h
   }
@@ -109,6 +114,15 @@ export class Request {
   experiment(name: string): string | null {
     return flagsOf(this).experiment(name)
   }
+}
+
+let warned = false
+/** A first read of req.headers after a synchronous answer: nothing to copy any more; said once per process (docs/server.md). */
+function lateRead(): void {
+  if (warned) return
+  warned = true
+  process.emitWarning('req.headers was first read after the handler had answered synchronously, when uWS\'s request is gone: it is empty. ' +
+    'Read the headers (or keep the ones needed) before answering.', { code: 'GRIDDLE_W_HEADERS_LATE' })
 }
 
 let target: Dict = new Empty()

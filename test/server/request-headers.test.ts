@@ -83,3 +83,25 @@ test('a body route, a cached route and a thrown error still see the headers', as
     assert.deepEqual(reported, ['1'])
   })
 })
+
+test('req.headers first read after a synchronous answer is empty, with one GRIDDLE_W_HEADERS_LATE warning', async () => {
+  const warnings: string[] = []
+  const onWarning = (w: Error & { code?: string }): void => { if (w.code !== undefined) warnings.push(w.code) }
+  process.on('warning', onWarning)
+  const late: Array<Record<string, string>> = []
+  try {
+    await withApp((app) => {
+      app.get('/late', (req) => {
+        setTimeout(() => late.push({ ...req.headers }), 1)
+        return 'ok'
+      })
+    }, async (port) => {
+      for (let i = 0; i < 2; i++) assert.equal((await request(port, '/late', { headers: sent })).text, 'ok')
+      for (let i = 0; i < 100 && (late.length < 2 || warnings.length === 0); i++) await sleep(5)
+    })
+  } finally {
+    process.off('warning', onWarning)
+  }
+  assert.deepEqual(late, [{}, {}])
+  assert.deepEqual(warnings.filter((c) => c === 'GRIDDLE_W_HEADERS_LATE'), ['GRIDDLE_W_HEADERS_LATE'])
+})
