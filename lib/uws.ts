@@ -21,7 +21,8 @@ export interface UwsResponse {
 }
 
 export interface UwsRequest {
-  getHeader(lowerCaseKey: string): string
+  /** The key as a string, or as its bytes (read in place, cheaper). */
+  getHeader(lowerCaseKey: string | Uint8Array): string
   getUrl(): string
   getMethod(): string
   /** The method as sent (getMethod() lower-cases it). */

@@ -102,3 +102,18 @@ test('responses use the schema of their status: exact code, then 2xx, then defau
     assert.equal((await request(port, '/plain')).text, '{"secret":"kept","list":[1,null]}')
   })
 })
+
+test('strings are quoted exactly as JSON.stringify quotes them: every UTF-16 unit, alone and between others, pairs, long and concatenated strings', () => {
+  const serialize = compileSerializer({ type: 'object', properties: { s: { type: 'string' }, t: { type: 'array', items: { type: 'string' } } } }, 'test')
+  for (let c = 0; c < 0x10000; c++) {
+    const ch = String.fromCharCode(c)
+    for (const s of [ch, `a${ch}`, `${ch}"b\\`, `x${ch}y${ch}`]) {
+      const v = { s, t: [s] }
+      if (serialize(v) !== JSON.stringify(v)) assert.fail(`unit ${c.toString(16)}: ${serialize(v)} !== ${JSON.stringify(v)}`)
+    }
+  }
+  const first = ['Zoë', 'Ada', '"q"']
+  for (const s of ['\ud83d\ude00', 'a\ud83d\ude00"', 'x'.repeat(256) + '"', 'x'.repeat(257) + '"\\', `${first[0]} ${first[2]}`, `${first[1]}\\${'é'.repeat(300)}`]) {
+    assert.equal(serialize({ s, t: [s, s] }), JSON.stringify({ s, t: [s, s] }))
+  }
+})
