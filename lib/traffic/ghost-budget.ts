@@ -59,10 +59,6 @@ export class CpuMeter {
   private readonly slots: Float64Array
   private readonly stamps: Float64Array
   private readonly slotMs: number
-  /** The slot `sum` was taken in (-1: none): share() sums the slots once per slot, not on every call. */
-  private at = -1
-  /** The time of the live slots as of slot `at`, and what was added in it since. */
-  private sum = 0
 
   constructor(private readonly windowMs = 1000, count = 10, private readonly now: () => number = () => performance.now()) {
     this.slots = new Float64Array(count)
@@ -70,28 +66,20 @@ export class CpuMeter {
     this.slotMs = windowMs / count
   }
 
-  /** `now`: the clock's reading, when the caller has just read it. */
-  add(ms: number, now = this.now()): void {
-    const slot = Math.floor(now / this.slotMs)
+  add(ms: number): void {
+    const slot = Math.floor(this.now() / this.slotMs)
     const i = slot % this.slots.length
     if (this.stamps[i] !== slot) {
       this.stamps[i] = slot
       this.slots[i] = 0
     }
     this.slots[i]! += ms
-    // Added to the slot the sum was taken in: the sum stays right; any other slot (the clock moved on) is summed again when asked.
-    if (slot === this.at) this.sum += ms
-    else this.at = -1
   }
 
-  share(now = this.now()): number {
-    const slot = Math.floor(now / this.slotMs)
-    if (slot !== this.at) {
-      let sum = 0
-      for (let i = 0; i < this.slots.length; i++) if (slot - this.stamps[i]! < this.slots.length && this.stamps[i]! >= 0) sum += this.slots[i]!
-      this.sum = sum
-      this.at = slot
-    }
-    return this.sum / this.windowMs
+  share(): number {
+    const slot = Math.floor(this.now() / this.slotMs)
+    let sum = 0
+    for (let i = 0; i < this.slots.length; i++) if (slot - this.stamps[i]! < this.slots.length && this.stamps[i]! >= 0) sum += this.slots[i]!
+    return sum / this.windowMs
   }
 }

@@ -28,7 +28,6 @@ import { ABORTED, OPEN, Reply } from '../server/reply.js'
 import type { Request } from '../server/request.js'
 import { run } from '../server/run.js'
 import { kController, kDeadline, kRequest, kState } from '../symbols.js'
-import { methodIndex } from '../telemetry/stats.js'
 import { checkGhostOptions, CpuMeter, noiseRun, type GhostRunOptions } from './ghost-budget.js'
 import { copyOutput, described, failedRaw, freeze, thaw, toCaptured, type FrozenRequest, type RawOutput } from './ghost-capture.js'
 import { createGhostComparison, matchRaw } from './ghost-compare.js'
@@ -71,18 +70,7 @@ interface Execution {
   out: RawOutput | null
 }
 
-/**
- * The execution running now, while its handler runs synchronously: most
- * end there, and ghostEnd (or note) finds them without a lookup. Only an
- * execution still open when its handler returned goes into `executions`.
- */
-let current: Execution | null = null
-let currentReq: Request | null = null
 const executions = new WeakMap<Request, Execution>()
-
-function executionOf(req: Request): Execution | undefined {
-  return req === currentReq ? current! : executions.get(req)
-}
 
 /**
  * The end listener's first call: true (and the answer taken) when the
@@ -92,51 +80,47 @@ function executionOf(req: Request): Execution | undefined {
 export function ghostEnd(e: Ended): boolean {
   const req = e.req
   if (req === null || !req.ghost) return false
-  const x = executionOf(req)
+  const x = executions.get(req)
   if (x !== undefined && x.out === null) {
     const err = x.thrown
     // A thrown error without a 4xx status is the candidate failing; a 4xx is an answer like any other.
     const s = err === undefined ? 0 : httpStatus(err)
     x.out = err !== undefined && (s === 0 || s >= 500) ? failedRaw(`threw: ${err instanceof Error ? err.message : String(err)}`) : copyOutput(e)
-    x.ghost.settle(-1)
+    x.ghost.settle()
   }
   return true
 }
 
 class GhostRun {
-  /** Made as the run begins, not at the capture (which runs on the client's time). */
-  candidate!: Execution
-  stable2: Execution | null = null
+  readonly candidate: Execution
+  readonly stable2: Execution | null
   start = 0
   private timer: NodeJS.Timeout | null = null
   private done = false
-  /** True once begin() has run every execution: from then on an end settles the run itself. */
-  private begun = false
 
-  constructor(readonly runner: GhostRunner, readonly frozen: FrozenRequest, readonly stable: RawOutput, private readonly noise: boolean) {}
+  constructor(readonly runner: GhostRunner, readonly frozen: FrozenRequest, readonly stable: RawOutput, noise: boolean) {
+    this.candidate = this.execution()
+    this.stable2 = noise ? this.execution() : null
+  }
 
   private execution(): Execution {
-    const reply = new Reply(null, this.runner.route, 0, this.runner.methodIndex)
+    const reply = new Reply(null, this.runner.route, 0)
     // Not tracked as the app's pending request: the runner keeps its own deadline, and ghost runs must not count against admission.
     reply[kDeadline] = -1
     return { ghost: this, reply, thrown: undefined, out: null }
   }
 
-  /** `t`: performance.now() as the run begins. */
-  begin(timeoutMs: number, t: number): void {
-    this.start = t
-    this.candidate = this.execution()
-    if (this.noise) this.stable2 = this.execution()
+  begin(timeoutMs: number): void {
+    const t = this.start = performance.now()
     // The noise run's copy is taken first: the candidate is handed the frozen copy itself, and may change it.
     const stableReq = this.stable2 === null ? null : this.prepare(this.stable2, false)
     const candidateReq = this.prepare(this.candidate, true)
-    t = this.exec(this.candidate, candidateReq, this.runner.candidateEntry, t)
-    if (this.stable2 !== null) t = this.exec(this.stable2, stableReq, this.runner.stableEntry, t)
-    this.begun = true
-    this.settle(t)
+    this.exec(this.candidate, candidateReq, this.runner.candidateEntry)
+    if (this.stable2 !== null) this.exec(this.stable2, stableReq, this.runner.stableEntry)
+    this.settle()
     // Most handlers answer synchronously, and such a run is over here: only one still waiting needs a timer.
     if (this.done) return
-    this.timer = setTimeout(() => this.expire(timeoutMs), Math.max(0, timeoutMs - (t - this.start)))
+    this.timer = setTimeout(() => this.expire(timeoutMs), Math.max(0, timeoutMs - (performance.now() - t)))
     this.timer.unref()
   }
 
@@ -144,6 +128,7 @@ class GhostRun {
     try {
       const req = thaw(this.frozen, x.reply, last)
       x.reply[kRequest] = req
+      executions.set(req, x)
       return req
     } catch (err) {
       x.out = ownFailure(err)
@@ -151,26 +136,15 @@ class GhostRun {
     }
   }
 
-  /** Runs one execution from `t` (performance.now()); returns the time it returned at. */
-  private exec(x: Execution, req: Request | null, entry: RouteEntry, t: number): number {
-    if (req === null) return t
-    const outer = current
-    const outerReq = currentReq
-    current = x
-    currentReq = req
+  private exec(x: Execution, req: Request | null, entry: RouteEntry): void {
+    if (req === null) return
+    const t = performance.now()
     try {
       run(this.runner.core, entry, req, x.reply)
     } catch (err) {
       if (x.out === null) x.out = ownFailure(err)
-    } finally {
-      current = outer
-      currentReq = outerReq
     }
-    // Still open: it ends later, and is found again through its request.
-    if (x.out === null) executions.set(req, x)
-    const now = performance.now()
-    meter.add(now - t, now)
-    return now
+    meter.add(performance.now() - t)
   }
 
   private expire(timeoutMs: number): void {
@@ -181,21 +155,15 @@ class GhostRun {
       x.reply[kState] = ABORTED
       x.reply[kController]?.abort()
     }
-    this.settle(performance.now())
+    this.settle()
   }
 
-  /**
-   * Called as each execution ends (`now` -1: not read yet), and once all
-   * have started: when all have ended, compares and reports.
-   */
-  settle(now: number): void {
+  /** Called as each execution ends, and once both have started: when all have ended, compares and reports. */
+  settle(): void {
     if (this.done || this.candidate.out === null || (this.stable2 !== null && this.stable2.out === null)) return
-    // begin() calls this once its executions have returned, with the time it read; an end during them waits for that call.
-    if (now < 0 && !this.begun) return
     this.done = true
     if (this.timer !== null) clearTimeout(this.timer)
-    if (now < 0) now = performance.now()
-    this.runner.finish(this, now - this.start, now)
+    this.runner.finish(this, performance.now() - this.start)
   }
 }
 
@@ -208,20 +176,20 @@ export class GhostRunner {
   readonly comparison: GhostComparison
   readonly candidateEntry: RouteEntry
   readonly stableEntry: RouteEntry
-  /** The route's method index (lib/telemetry/stats.ts), given to each run's reply so that the end point need not look it up. */
-  readonly methodIndex: number
   private readonly o: GhostRunOptions
   private readonly onRun: ((run: CandidateRun) => void) | null
   private inFlight = 0
   private started = 0
   private stopped = false
-  /** Runs captured and not yet begun: one setImmediate begins them all (a capture during the flush goes into a new queue, for the next). */
+  /** Runs captured and not yet begun: one setImmediate begins them all (swapped with `spare` so that a capture during the flush waits for the next). */
   private queue: GhostRun[] = []
+  private spare: GhostRun[] = []
   private readonly flush = (): void => {
     const q = this.queue
-    // A new array rather than emptying this one: setting an array's length is a runtime call, dearer than a small allocation.
-    this.queue = []
+    this.queue = this.spare
+    this.spare = q
     for (let i = 0; i < q.length; i++) this.begin(q[i]!)
+    q.length = 0
   }
 
   constructor(readonly core: Core, readonly route: number, versions: GhostVersions, options: GhostOptions, hooks: GhostRunnerHooks = {}) {
@@ -231,7 +199,6 @@ export class GhostRunner {
     if (typeof versions?.candidate !== 'function' || typeof versions.stable !== 'function') {
       throw new GriddleTypeError('GRIDDLE_ERR_INVALID_ARG', 'versions.candidate and versions.stable must be handlers')
     }
-    this.methodIndex = methodIndex(entry.method)
     this.candidateEntry = { ...entry, handler: watched(versions.candidate) }
     this.stableEntry = { ...entry, handler: watched(versions.stable) }
     this.comparison = hooks.comparison ?? createGhostComparison(options.compare ?? {})
@@ -285,18 +252,18 @@ export class GhostRunner {
   private begin(run: GhostRun): void {
     // The load may have risen since the capture: ghost runs are the first thing dropped.
     const admission = this.core.admission
-    const t = performance.now()
-    if (this.stopped || (admission !== null && admission.busy(this.core.pending.size)) || meter.share(t) > this.o.cpuShare) {
+    if (this.stopped || (admission !== null && admission.busy(this.core.pending.size)) || meter.share() > this.o.cpuShare) {
       this.inFlight--
       this.comparison.shed()
       return
     }
-    run.begin(this.o.timeoutMs, t)
+    run.begin(this.o.timeoutMs)
   }
 
-  /** A run whose executions have all ended (at `t`, performance.now()): compare, then report the candidate. */
-  finish(run: GhostRun, ms: number, t: number): void {
+  /** A run whose executions have all ended: compare, then report the candidate. */
+  finish(run: GhostRun, ms: number): void {
     this.inFlight--
+    const t = performance.now()
     const out = run.candidate.out!
     const stable2 = run.stable2 === null ? null : run.stable2.out
     try {
@@ -308,8 +275,7 @@ export class GhostRunner {
     } catch (err) {
       this.core.report(err, null)
     }
-    const now = performance.now()
-    meter.add(now - t, now)
+    meter.add(performance.now() - t)
     if (this.onRun === null) return
     try {
       this.onRun({ ms, status: out.error === null ? out.status : 0, error: out.error, failed: out.error !== null || out.status >= 500 })
@@ -345,6 +311,6 @@ function ownFailure(err: unknown): RawOutput {
 }
 
 function note(req: Request, err: unknown): void {
-  const x = executionOf(req)
+  const x = executions.get(req)
   if (x !== undefined && x.reply[kState] === OPEN) x.thrown = err ?? new Error(String(err))
 }
