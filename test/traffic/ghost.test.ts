@@ -124,6 +124,7 @@ test('a candidate that returns other bodies, throws, rejects or hangs never chan
     '/rejects': async () => { await sleep(1); throw new Error('candidate rejected') },
     '/hangs': () => new Promise(() => {}),
     '/late': () => sleep(200).then(() => ({ late: true })),
+    '/async': async (req) => { await sleep(1); return { route: req.path, ok: true } },
   }
   const runs = new Map(Object.keys(candidates).map((p) => [p, [] as CandidateRun[]]))
   const { app, port } = await listen({ admission: false }, (a) => { for (const p of Object.keys(candidates)) a.get(p, stable) })
@@ -144,6 +145,9 @@ test('a candidate that returns other bodies, throws, rejects or hangs never chan
     const figures = (p: string) => runners.get(`GET ${p}`)!.comparison.status()
     assert.equal(figures('/other').errors, 0)
     assert.equal(figures('/other').runs, 3)
+    // An answer after an await is found again through its request, and equals the client's.
+    assert.deepEqual([figures('/async').runs, figures('/async').errors, figures('/async').mismatches], [3, 0, 0])
+    assert.ok(runs.get('/async')!.every((r) => !r.failed && r.status === 200))
     for (const p of ['/throws', '/rejects', '/hangs', '/late']) {
       assert.equal(figures(p).errors, 3, p)
       assert.equal(figures(p).runs, 0, p)
@@ -247,6 +251,19 @@ test('the CPU meter sums a sliding window, and the noise sample is the first run
   t = 1050
   assert.equal(m.share(), 0.03)
   t = 1500
+  assert.equal(m.share(), 0)
+  // Time added in the slot the last share() summed shows at once; a later slot sums again.
+  m.add(20)
+  assert.equal(m.share(), 0.02)
+  t = 1550
+  m.add(5)
+  assert.equal(m.share(), 0.025)
+  t = 1650
+  m.add(10)
+  assert.equal(m.share(), 0.035)
+  t = 2549
+  assert.equal(m.share(), 0.01)
+  t = 2650
   assert.equal(m.share(), 0)
   assert.deepEqual([0, 19, 20, 21, 30, 35].map(noiseRun), [true, true, true, false, true, false])
 })
