@@ -48,13 +48,14 @@ int32_t flagOutcome(const Flag& f, int32_t forced, uint64_t unit) {
     r = EVAL_OFF;
   } else if (forced != EVAL_OFF) {
     r = forced;
-  } else if (f.rolloutBp >= 0 && bucket::basisPoints(unit, f.seed) >= static_cast<uint32_t>(f.rolloutBp)) {
+  } else if (f.rolloutBp >= 0 && bucket::flagBasisPoints(bucket::flagPosition(unit, f.seed)) >= static_cast<uint32_t>(f.rolloutBp)) {
     r = EVAL_OFF;
   } else if (f.cumulative.empty() || f.cumulative.back() <= 0) {
     r = 0;
   } else {
-    double point = static_cast<double>(bucket::position(unit, f.variantSeed) >> 11) * (1.0 / 9007199254740992.0);
-    r = pick(f.cumulative, point * f.cumulative.back());
+    // The same operations in the same order as lib/traffic/flags.ts flagOutcome.
+    double point = bucket::flagFraction(bucket::flagPosition(unit, f.variantSeed)) * f.cumulative.back();
+    r = pick(f.cumulative, point);
   }
   return r;
 }

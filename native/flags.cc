@@ -163,23 +163,24 @@ static napi_value JS_flagsExperimentFn(napi_env env, napi_callback_info info) {
 
 // hot path: measure before changing
 // () -> the number of codes written, or EVAL_STALE / EVAL_UNKNOWN (out too
-// short), for args [seq, -, -, unitLo, unitHi]: every flag's outcome with no
-// rule applied (forced -1), then every experiment's arm with no audience
-// applied, into the registered out array, counting nothing. One crossing
-// decides a request's flags; JavaScript applies rules and counts what it
-// answers into pending, drained here first.
+// short), for args [seq, -, -, unitLo, unitHi]: every experiment's arm with no
+// audience applied, into the registered out array, counting nothing. One
+// crossing per request checks that its snapshot is current and decides its
+// experiments; JavaScript decides the flags itself (flagPosition, the twin of
+// bucket::flagPosition), applies rules and audiences, and counts what it
+// answers into pending.
 static napi_value JS_flagsDecide(napi_env env, napi_callback_info info) {
   GRIDDLE_ARGS(0);
   Handle& h = *static_cast<Handle*>(fnData);
   const int32_t* a = h.args;
   Snapshot* s = enter(h);
   if (s == nullptr || s->seq != a[0]) return int32Value(env, EVAL_STALE);
-  drain(h);
-  size_t nf = s->flags.size(), n = nf + s->experiments.size();
+  // pending is drained off the request path: by the 200 ms timer JavaScript
+  // sets (flagsDrain), by exposures(), and by enter() before held changes.
+  size_t n = s->experiments.size();
   if (n > h.outLen) return int32Value(env, EVAL_UNKNOWN);
   uint64_t unit = unitOf(a[3], a[4]);
-  for (size_t i = 0; i < nf; i++) h.out[i] = flagOutcome(s->flags[i], -1, unit);
-  for (size_t j = nf; j < n; j++) h.out[j] = evalExperiment(s->experiments[j - nf], unit, false);
+  for (size_t j = 0; j < n; j++) h.out[j] = evalExperiment(s->experiments[j], unit, false);
   return int32Value(env, static_cast<int32_t>(n));
 }
 

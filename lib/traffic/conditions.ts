@@ -87,6 +87,6 @@ export function compileConditions(raw: unknown, path: string): Condition[] {
 }
 
 export function allHold(conditions: readonly Condition[], attributes: Attributes, unitKey: string | undefined): boolean {
-  for (const c of conditions) if (!c(attributes, unitKey)) return false
+  for (let i = 0; i < conditions.length; i++) if (!conditions[i]!(attributes, unitKey)) return false
   return true
 }

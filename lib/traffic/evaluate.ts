@@ -9,7 +9,7 @@
 import { unitHash } from './bucket.js'
 import { allHold, type Attributes } from './conditions.js'
 import type { Flag, FlagValue, Rule } from './config.js'
-import { EVAL, type Compiled, type CompiledFlag, type FlagStore } from './flags.js'
+import { EVAL, flagOutcome, type Compiled, type CompiledFlag, type FlagStore } from './flags.js'
 import { evaluateUnleash, type KeyedHash, type UnleashContext, type UnleashResult } from './unleash.js'
 
 /** What to do with a request that has no unit key: `off` serves defaults and no arm; `empty` buckets it as the key "". */
@@ -27,12 +27,14 @@ export interface Unit {
   /** Unleash mode: the unit key's normalized value per group, hashed natively on the key read once (req.flags). */
   unleashHash?(group: number, normalizer: number, seed: number): number
   /**
-   * req.flags: the snapshot this request's flags were all decided on, in one
-   * crossing (FlagStore.decide), with `codes` filled; null where that does
-   * not apply (no key, Unleash mode, no snapshot): then every call crosses.
+   * req.flags: the snapshot every answer of this request comes from, checked
+   * current in one crossing (FlagStore.decide) that also filled `arms`; flags
+   * are then decided in JavaScript (flagOutcome). Null where that does not
+   * apply (no key, Unleash mode, no snapshot): then every call crosses.
    */
   decided?(): Compiled | null
-  readonly codes?: readonly number[]
+  /** The experiments' arms (no audience applied) by index, with decided(). */
+  readonly arms?: readonly number[]
 }
 
 export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DISABLED' | 'DEFAULT' | 'ERROR'
@@ -70,9 +72,11 @@ function unleashContext(u: Unit): UnleashContext {
 }
 
 function forcedBy(f: Flag, u: Unit): number {
-  if (f.enabled && f.rules.length > 0) {
+  const rules = f.rules
+  if (f.enabled && rules.length > 0) {
     const attributes = u.attributes()
-    for (const r of f.rules) {
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!
       if (!allHold(r.when, attributes, u.key)) continue
       lastRule = r
       return r.off || r.value === false ? EVAL.FORCE_OFF : r.variant ?? 0
@@ -82,24 +86,46 @@ function forcedBy(f: Flag, u: Unit): number {
   return -1
 }
 
-/** decide() from the request's codes: rules applied here, the kill switch already in the code; counts the exposure. */
+/** hot path: a keyed unit's outcome on its request's snapshot, in JavaScript: kill switch, rules, then flagOutcome. */
+function codeOf(cf: CompiledFlag, u: Unit): number {
+  if (!cf.enabled) return EVAL.DISABLED
+  if (!cf.plain) {
+    const forced = forcedBy(cf.flag, u)
+    if (forced !== -1) return forced === EVAL.FORCE_OFF ? EVAL.OFF : forced
+  }
+  return flagOutcome(cf, u.lo, u.hi)
+}
+
+/** decide() on the request's snapshot, with no crossing; counts the exposure. */
 function decideFrom(store: FlagStore, view: Compiled, name: string, u: Unit): number {
   lastView = view
   lastRule = null
   lastUnleash = null
   const cf = lastFlag = view.flags.get(name) ?? null
   if (cf === null) return EVAL.UNKNOWN
-  let code = u.codes![cf.index]!
-  if (!cf.plain && code !== EVAL.DISABLED) {
-    const forced = forcedBy(cf.flag, u)
-    if (forced !== -1) code = forced === EVAL.FORCE_OFF ? EVAL.OFF : forced
-  }
-  // As native evalFlag counts: off, then on or the variant; nothing for the kill switch.
+  return countedCode(store, view, cf, u)
+}
+
+/** codeOf, counted: as native evalFlag counts: off, then on or the variant; nothing for the kill switch. */
+function countedCode(store: FlagStore, view: Compiled, cf: CompiledFlag, u: Unit): number {
+  const code = codeOf(cf, u)
   if (code >= EVAL.OFF && !store.count(view, cf.slot + code + 1)) store.countByName(counterName(cf.flag, code))
   return code
 }
 
-function counterName(f: Flag, code: number): string {
+/** hot path: isEnabled on the request's snapshot for a flag already looked up (req.flags); counts the exposure. */
+export function enabledOn(store: FlagStore, view: Compiled, cf: CompiledFlag, u: Unit): boolean {
+  lastView = view
+  lastRule = null
+  lastUnleash = null
+  lastFlag = cf
+  const code = countedCode(store, view, cf, u)
+  if (code < 0) return false
+  return cf.plain ? cf.onTrue : cf.flag.type !== 'boolean' || valueOf(cf.flag, code) === true
+}
+
+/** The native counter's name of a flag outcome >= EVAL.OFF. */
+export function counterName(f: Flag, code: number): string {
   return `flag\u0000${f.name}\u0000${code < 0 ? 'off' : f.variants[code]?.name ?? 'on'}`
 }
 
@@ -210,13 +236,13 @@ export function experimentArm(store: FlagStore, name: string, u: Unit, count: bo
   return null
 }
 
-/** experimentArm() from the request's codes (experiments follow the flags there). */
+/** experimentArm() from the request's arms. */
 function armFrom(store: FlagStore, view: Compiled, name: string, u: Unit, count: boolean): string | null {
   const ce = view.experiments.get(name)
   if (ce === undefined) return null
   const e = ce.experiment
   if (e.audience.length > 0 && !allHold(e.audience, u.attributes(), u.key)) return null
-  const code = u.codes![view.flags.size + ce.index]!
+  const code = u.arms![ce.index]!
   if (code < 0) return null
   const arm = e.arms[code]!.name
   if (count && !store.count(view, ce.slot + code)) store.countByName(`experiment\u0000${e.name}\u0000${arm}`)

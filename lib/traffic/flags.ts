@@ -20,6 +20,8 @@ export type Document = { kind: 'griddle', doc: unknown } | { kind: 'unleash', do
 
 export interface CompiledFlag {
   index: number
+  /** flag.name */
+  name: string
   flag: Flag
   /** No rules: for a keyed unit, the native outcome alone decides (isEnabled's fast path). */
   plain: boolean
@@ -27,6 +29,16 @@ export interface CompiledFlag {
   onTrue: boolean
   /** Its first exposure counter (off) in the snapshot's counter order (native drain order). */
   slot: number
+  /** The native Flag's fields, for flagOutcome (the request path decides flags in JavaScript). */
+  enabled: boolean
+  /** -1: no rollout. */
+  rolloutBp: number
+  seedLo: number
+  seedHi: number
+  variantLo: number
+  variantHi: number
+  /** Running sums of the variant weights (empty: no variants). */
+  cumulative: number[]
 }
 export interface CompiledExperiment { index: number, experiment: Experiment, slot: number }
 
@@ -37,6 +49,12 @@ export interface Compiled {
   readonly version: string
   readonly kind: Document['kind']
   readonly flags: Map<string, CompiledFlag>
+  /**
+   * This thread's order of req.flags questions: the flag the k-th isEnabled
+   * of a recent request found, tried first by the k-th of the next
+   * (request-flags.ts); a hint only, checked by name.
+   */
+  readonly asked: CompiledFlag[]
   readonly experiments: Map<string, CompiledExperiment>
   readonly unleash: Map<string, { index: number, feature: UnleashFeature }>
   /** Exposure counters of the snapshot (flags', then experiments'). */
@@ -52,10 +70,12 @@ function check(d: Document): Checked {
 
 const bp = (fraction: number): number => Math.round(fraction * 10000)
 
+const rolloutBpOf = (f: Flag): number => f.rollout === null ? -1 : Math.round(f.rollout * 100)
+const rolloutSeedOf = (f: Flag): [number, number] => seedOf(`rollout\u0000${f.groupId}`)
+const variantSeedOf = (f: Flag): [number, number] => seedOf(`variant\u0000${f.seed}`)
+
 function flagRecord(f: Flag, program: number[], names: string[]): void {
-  const seed = seedOf(`rollout\u0000${f.groupId}`)
-  const variantSeed = seedOf(`variant\u0000${f.seed}`)
-  program.push(f.enabled ? 1 : 0, f.rollout === null ? -1 : Math.round(f.rollout * 100), ...seed, ...variantSeed, f.variants.length)
+  program.push(f.enabled ? 1 : 0, rolloutBpOf(f), ...rolloutSeedOf(f), ...variantSeedOf(f), f.variants.length)
   for (const v of f.variants) program.push(v.weight)
   names.push(`flag\u0000${f.name}\u0000off`)
   if (f.variants.length === 0) names.push(`flag\u0000${f.name}\u0000on`)
@@ -95,8 +115,13 @@ function compiledOf(seq: number, c: Checked): Compiled {
   const unleash = new Map<string, { index: number, feature: UnleashFeature }>()
   let slot = 0
   c.config?.flags.forEach((flag, index) => {
+    const [seedLo, seedHi] = rolloutSeedOf(flag)
+    const [variantLo, variantHi] = variantSeedOf(flag)
+    let sum = 0
     flags.set(flag.name, {
-      index, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true, slot,
+      index, name: flag.name, flag, plain: flag.rules.length === 0, onTrue: flag.type !== 'boolean' || flag.variants.length > 0 || flag.onValue === true, slot,
+      enabled: flag.enabled, rolloutBp: rolloutBpOf(flag), seedLo: seedLo | 0, seedHi: seedHi | 0, variantLo: variantLo | 0, variantHi: variantHi | 0,
+      cumulative: flag.variants.map((v) => sum += v.weight),
     })
     slot += 1 + Math.max(flag.variants.length, 1)
   })
@@ -105,8 +130,42 @@ function compiledOf(seq: number, c: Checked): Compiled {
     slot += experiment.arms.length
   })
   c.features.forEach((feature, index) => unleash.set(feature.name, { index, feature }))
-  return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, experiments, unleash, slots: slot }
+  return { seq, version: c.config?.version ?? String(seq), kind: c.kind, flags, asked: [], experiments, unleash, slots: slot }
 }
+
+/**
+ * hot path: a flag's position for a unit hash, the twin of native
+ * bucket::flagPosition bit for bit (32-bit integer operations only): the
+ * unit hash xor the seed, folded to 32 bits and mixed (murmur3's fmix32).
+ */
+export function flagPosition(lo: number, hi: number, seedLo: number, seedHi: number): number {
+  let h = ((lo ^ seedLo) + Math.imul(hi ^ seedHi, 0x9e3779b1)) | 0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/**
+ * hot path: the twin of native flagOutcome with no rule applied: EVAL.DISABLED
+ * (the kill switch), EVAL.OFF (outside the rollout), else the variant index
+ * (0 for "on"). The same operations in the same order as native, so both
+ * give the same answer for every unit.
+ */
+export function flagOutcome(cf: CompiledFlag, lo: number, hi: number): number {
+  if (!cf.enabled) return EVAL.DISABLED
+  if (cf.rolloutBp >= 0 && Math.floor(flagPosition(lo, hi, cf.seedLo, cf.seedHi) * 10000 / 4294967296) >= cf.rolloutBp) return EVAL.OFF
+  const cumulative = cf.cumulative
+  const n = cumulative.length
+  if (n === 0 || cumulative[n - 1]! <= 0) return 0
+  const point = flagPosition(lo, hi, cf.variantLo, cf.variantHi) * (1 / 4294967296) * cumulative[n - 1]!
+  for (let i = 0; i < n; i++) if (point < cumulative[i]!) return i
+  return n - 1
+}
+
+const NO_ARMS: readonly number[] = Object.freeze([])
 
 /** One thread's handle on a named native flag store. */
 export class FlagStore {
@@ -130,23 +189,22 @@ export class FlagStore {
   }
 
   /**
-   * hot path: one crossing for a request: every flag's outcome (no rule
-   * applied) and every experiment's arm (no audience applied) for the unit,
-   * as codes (flags by index, then experiments); counts nothing. Returns
-   * them, or EVAL.STALE when `view` is not current.
+   * hot path: one crossing for a request: checks that `view` is current and
+   * gives every experiment's arm (no audience applied) for the unit, by
+   * index; counts nothing. Returns them, or EVAL.STALE when `view` is not
+   * current. (Flags are decided in JavaScript: flagOutcome.)
    */
-  decide(view: Compiled, lo: number, hi: number): number[] | number {
+  decide(view: Compiled, lo: number, hi: number): readonly number[] | number {
     const a = this.args
     a[0] = view.seq
     a[3] = lo
     a[4] = hi
     const n = this.decideFn()
-    if (n < 0) return n
-    // One allocation of the exact size (pushing grew the array several times: GC showed in profiles).
+    if (n <= 0) return n === 0 ? NO_ARMS : n
     const out = this.out
-    const codes = new Array<number>(n)
-    for (let i = 0; i < n; i++) codes[i] = out[i]!
-    return codes
+    const arms = new Array<number>(n)
+    for (let i = 0; i < n; i++) arms[i] = out[i]!
+    return arms
   }
 
   /**
@@ -175,7 +233,7 @@ export class FlagStore {
   }
 
   private fit(c: Compiled): Compiled {
-    const codes = c.flags.size + c.experiments.size
+    const codes = c.experiments.size
     if (codes > this.out.length || c.slots > this.pending.length) {
       const grow = (n: number, len: number) => Math.max(n, len * 2)
       this.out = new Int32Array(grow(codes, this.out.length))

@@ -8,8 +8,8 @@
 import { GriddleError } from '../errors.js'
 import { unitHash, unleashKey, unleashKeyed } from './bucket.js'
 import type { Attributes } from './conditions.js'
-import { evaluate, experimentArm, isEnabled, type MissingKey, type Unit } from './evaluate.js'
-import { EVAL, type Compiled } from './flags.js'
+import { counterName, enabledOn, evaluate, experimentArm, isEnabled, type MissingKey, type Unit } from './evaluate.js'
+import { EVAL, flagOutcome, type Compiled, type CompiledFlag } from './flags.js'
 import type { FlagValue } from './config.js'
 import type { FlagsRuntime } from './app-flags.js'
 
@@ -31,6 +31,9 @@ export interface VariantAnswer {
   payload?: unknown
   enabled: boolean
 }
+
+/** At most this many questions of a request are remembered in a view's `asked` order. */
+const ASKED_MAX = 256
 
 const DISABLED: VariantAnswer = Object.freeze({ name: 'disabled', enabled: false }) as VariantAnswer
 
@@ -80,27 +83,28 @@ export class RequestFlags implements Unit {
   readonly set: boolean
   readonly missing: MissingKey
   private attrs: Attributes | null = null
-  /** The snapshot every flag answer of this request comes from, and its codes (decided()). */
+  /** The snapshot every flag answer of this request comes from, and its experiments' arms (decided()). */
   private view: Compiled | null = null
-  codes: readonly number[] | undefined = undefined
+  arms: readonly number[] | undefined = undefined
 
   /**
-   * hot path: the first flag question of a request decides every flag and
-   * experiment of the current snapshot for this unit in one crossing; the
-   * request's later answers all come from that snapshot (a reload mid-request
-   * applies to the next request), with no further crossing.
+   * hot path: the first flag question of a request checks in one crossing
+   * that the snapshot is current and decides its experiments for this unit;
+   * flags are then decided in JavaScript on that snapshot. The request's later
+   * answers all come from it (a reload mid-request applies to the next
+   * request), with no further crossing.
    */
   decided(): Compiled | null {
     if (this.view !== null || !this.set) return this.view
     const store = this.traffic.runtime.store
     let view = store.view ?? store.current()
     for (let attempt = 0; attempt < 64 && view !== null && view.kind === 'griddle'; attempt++) {
-      const codes = store.decide(view, this.lo, this.hi)
-      if (typeof codes !== 'number') {
-        this.codes = codes
+      const arms = store.decide(view, this.lo, this.hi)
+      if (typeof arms !== 'number') {
+        this.arms = arms
         return this.view = view
       }
-      if (codes !== EVAL.STALE) return null
+      if (arms !== EVAL.STALE) return null
       view = store.current()
     }
     return null
@@ -138,9 +142,43 @@ export class RequestFlags implements Unit {
     return this.attrs ??= this.traffic.attributes(this.req)
   }
 
-  /** True when the unit is on for the flag; false for an unknown flag. */
+  /** How many flags this request has looked up (flagOn's position in view.asked). */
+  private asked = 0
+
+  /**
+   * hot path: the flag `name` of the request's snapshot. A handler asks its
+   * flags in much the same order every request, so the k-th question first
+   * tries the flag the k-th question of an earlier request found (one string
+   * compare, usually of the same string object), then the Map.
+   */
+  private flagOn(view: Compiled, name: string): CompiledFlag | undefined {
+    const k = this.asked++
+    const order = view.asked
+    if (k < order.length) {
+      const hit = order[k]!
+      if (hit.name === name) return hit
+    }
+    const cf = view.flags.get(name)
+    if (cf !== undefined && k < ASKED_MAX) {
+      if (k < order.length) order[k] = cf
+      else if (k === order.length) order.push(cf)
+    }
+    return cf
+  }
+
+  /** hot path: true when the unit is on for the flag; false for an unknown flag. */
   isEnabled(name: string): boolean {
-    return isEnabled(this.traffic.runtime.store, name, this)
+    const view = this.view ?? this.decided()
+    if (view === null) return isEnabled(this.traffic.runtime.store, name, this)
+    const cf = this.flagOn(view, name)
+    if (cf === undefined) return false
+    if (!cf.plain) return enabledOn(this.traffic.runtime.store, view, cf, this)
+    // A flag without rules: its outcome and its exposure, nothing else (as enabledOn).
+    if (!cf.enabled) return false
+    const code = flagOutcome(cf, this.lo, this.hi)
+    const store = this.traffic.runtime.store
+    if (!store.count(view, cf.slot + code + 1)) store.countByName(counterName(cf.flag, code))
+    return code >= 0 && cf.onTrue
   }
 
   /** The unit's variant, or `{ name: 'disabled', enabled: false }`. */
