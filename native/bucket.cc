@@ -13,15 +13,6 @@ namespace bucket {
 
 static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
 
-static inline uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bU;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35U;
-  h ^= h >> 16;
-  return h;
-}
-
 uint32_t murmur3x86(const uint8_t* data, size_t len, uint32_t seed) {
   const uint32_t c1 = 0xcc9e2d51U, c2 = 0x1b873593U;
   uint32_t h = seed;

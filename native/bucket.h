@@ -33,12 +33,9 @@ inline double unitInterval(uint64_t unit, uint64_t seed) {
   return (static_cast<double>(position(unit, seed) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
 
-// A flag's position (rollout and variant split, griddle's own format): a
-// 32-bit mix of the unit hash and the seed, computed by lib/traffic/flags.ts
-// (flagPosition) in JavaScript bit for bit the same, so the request path
-// decides flags without crossing. Experiments, releases and Unleash keep
-// their own hashing.
-inline uint32_t flagMix32(uint32_t h) {
+// murmur3's 32-bit finalizer: Unleash's murmur3x86 ends with it, and flag
+// positions (below) are mixed with it.
+inline uint32_t fmix32(uint32_t h) {
   h ^= h >> 16;
   h *= 0x85ebca6bU;
   h ^= h >> 13;
@@ -46,10 +43,15 @@ inline uint32_t flagMix32(uint32_t h) {
   h ^= h >> 16;
   return h;
 }
+// A flag's position (rollout and variant split, griddle's own format): a
+// 32-bit mix of the unit hash and the seed, computed by lib/traffic/flags.ts
+// (flagPosition) in JavaScript bit for bit the same, so the request path
+// decides flags without crossing. Experiments, releases and Unleash keep
+// their own hashing.
 inline uint32_t flagPosition(uint64_t unit, uint64_t seed) {
   uint32_t lo = static_cast<uint32_t>(unit) ^ static_cast<uint32_t>(seed);
   uint32_t hi = static_cast<uint32_t>(unit >> 32) ^ static_cast<uint32_t>(seed >> 32);
-  return flagMix32(lo + hi * 0x9e3779b1U);
+  return fmix32(lo + hi * 0x9e3779b1U);
 }
 // flagPosition in basis points [0, 10000), and as a fraction in [0, 1).
 inline uint32_t flagBasisPoints(uint32_t pos) { return static_cast<uint32_t>(static_cast<uint64_t>(pos) * 10000 >> 32); }
