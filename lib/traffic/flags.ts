@@ -284,8 +284,27 @@ export class FlagStore {
     const json = native.flagsCurrent(this.fn, this.seqOut)
     const seq = this.seqOut[0]!
     if (json === null) return null
-    if (this.compiled?.seq !== seq) this.compiled = this.fit(compiledOf(seq, check(JSON.parse(json) as Document)))
+    if (this.compiled?.seq !== seq) this.compiled = this.fit(compiledOf(seq, this.checkedOf(json)))
     return this.compiled
+  }
+
+  /** Documents this thread checked lately, by their text (a few: a reload flood alternates between some). */
+  private readonly checked = new Map<string, Checked>()
+
+  /**
+   * The checked form of a published document. A document seen lately is not
+   * parsed and checked again: a view then builds in far less time than a
+   * swap takes, so evaluations retrying a stale view (evaluate.ts) catch up
+   * even while another thread swaps as fast as it can.
+   */
+  private checkedOf(json: string): Checked {
+    let c = this.checked.get(json)
+    if (c === undefined) {
+      c = check(JSON.parse(json) as Document)
+      if (this.checked.size >= 4) this.checked.clear()
+      this.checked.set(json, c)
+    }
+    return c
   }
 
   /** The native handle (for the dispatcher's experiment-keyed routes). */
