@@ -158,12 +158,11 @@ export function decide(store: FlagStore, name: string, u: Unit): number {
 
 /** hot path: true when the unit is on for the flag (for a boolean flag: its value is true). */
 export function isEnabled(store: FlagStore, name: string, u: Unit): boolean {
-  // req.flags: answered from the request's codes, no crossing (bench/results/flags.md).
+  // A unit with a decided snapshot (req.flags): answered on it, no crossing (bench/results/flags.md).
   const decided = u.decided?.() ?? null
   if (decided !== null) {
-    const code = decideFrom(store, decided, name, u)
-    if (code < 0) return false
-    return lastFlag!.plain ? lastFlag!.onTrue : lastFlag!.flag.type !== 'boolean' || valueOf(lastFlag!.flag, code) === true
+    const cf = decided.flags.get(name)
+    return cf !== undefined && enabledOn(store, decided, cf, u)
   }
   // Fast path (bench/results/flags.md): a keyed unit and a flag without rules need nothing but the
   // native outcome, decided on this thread's view; a stale view or anything else takes the full path.
